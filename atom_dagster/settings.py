@@ -1,0 +1,74 @@
+"""One place for configuration: environment variables, optionally from a `.env` file.
+
+Every path the pipeline touches derives from ``ATOM_DATA_DIR`` so that Dagster (run from the
+repo root) and dbt (run with cwd = ``dbt_project/``) agree on one absolute warehouse path.
+"""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from dotenv import load_dotenv
+
+REPO_ROOT = Path(__file__).resolve().parent.parent
+DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
+
+# A `.env` next to the project wins over nothing, never over a variable already set.
+load_dotenv(REPO_ROOT / ".env", override=False)
+
+SOURCE_ARCHIVE = "archive"
+SOURCE_LIVE = "live"
+SOURCES = (SOURCE_ARCHIVE, SOURCE_LIVE)
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Resolved configuration; build it with :func:`load_settings`."""
+
+    data_dir: Path
+    source: str
+    archive_dir: Path
+    partitions_start: str
+    hf_endpoint: str
+
+    @property
+    def raw_dir(self) -> Path:
+        return self.data_dir / "raw"
+
+    @property
+    def warehouse_path(self) -> Path:
+        return self.data_dir / "warehouse" / "atom.duckdb"
+
+    @property
+    def dagster_home(self) -> Path:
+        return self.data_dir / "dagster_home"
+
+    @property
+    def docs_dir(self) -> Path:
+        return self.data_dir / "dbt_docs"
+
+
+def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
+    """Read settings from the environment (``ATOM_*`` variables) with documented defaults."""
+    env = os.environ if env is None else env
+    data_dir = Path(env.get("ATOM_DATA_DIR") or REPO_ROOT / "data").expanduser().resolve()
+    source = env.get("ATOM_SOURCE", SOURCE_ARCHIVE).strip().lower()
+    if source not in SOURCES:
+        raise ValueError(f"ATOM_SOURCE must be one of {', '.join(SOURCES)}; got {source!r}.")
+    archive_dir = Path(env.get("ATOM_ARCHIVE_DIR") or data_dir / "archive").expanduser().resolve()
+    return Settings(
+        data_dir=data_dir,
+        source=source,
+        archive_dir=archive_dir,
+        partitions_start=env.get("ATOM_PARTITIONS_START", "2023-11-01"),
+        hf_endpoint=env.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/"),
+    )
+
+
+def export_paths(settings: Settings) -> None:
+    """Publish the resolved paths as environment variables read by dbt's profile and sources."""
+    os.environ["ATOM_DATA_DIR"] = str(settings.data_dir)
+    os.environ["ATOM_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))
