@@ -69,6 +69,8 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
 
 def export_paths(settings: Settings) -> None:
     """Publish the resolved paths as environment variables read by dbt's profile and sources."""
+    # DuckDB creates the file but not its folder.
+    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     os.environ["ATOM_DATA_DIR"] = str(settings.data_dir)
     os.environ["ATOM_WAREHOUSE_PATH"] = str(settings.warehouse_path)
     os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))

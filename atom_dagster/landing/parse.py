@@ -130,8 +130,13 @@ def extract_lineage(obj: dict[str, Any]) -> list[dict[str, Any]]:
         elif relation not in LINEAGE_RELATIONS:
             reason = f"unknown relation {relation!r}"
         edges.append(
-            {"relation": relation, "parent_id": parent, "origin": origin,
-             "parent_valid": reason is None, "reject_reason": reason}
+            {
+                "relation": relation,
+                "parent_id": parent,
+                "origin": origin,
+                "parent_valid": reason is None,
+                "reject_reason": reason,
+            }
         )
     return edges
 
@@ -181,6 +186,7 @@ def parse_hub_model(obj: Any, repairs: Counter | None = None) -> dict[str, Any]:
         "license": _license(tags, obj.get("cardData")),
         "safetensors_total": _param_total(obj.get("safetensors")),
         "gguf_total": _param_total(obj.get("gguf")),
+        "name_params_b": params_from_name(model_id),
         "lineage": extract_lineage(obj),
     }
     for field_name, column in _COUNT_FIELDS.items():
@@ -220,3 +226,23 @@ def merge_model_info(rows: list[dict[str, Any]], infos: dict[str, dict[str, Any]
         info = infos.get(row["model_uid"])
         if info is not None:
             row.update(children_counts(info.get("childrenModelCount")))
+
+
+_MOE_RE = re.compile(r"(?<![\w.])(\d+)x(\d+(?:\.\d+)?)b(?![a-z0-9])")
+_ACTIVE_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)b-a\d+(?:\.\d+)?b(?![a-z0-9])")
+_SIZE_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([bm])(?![a-z0-9])")
+
+
+def params_from_name(model_id: str) -> float | None:
+    """Total parameters in billions read from a model name, or None.
+
+    ``-7B-`` -> 7, ``-0.5B`` -> 0.5, ``8x7B`` -> 56 (experts x size), ``-30B-A3B`` -> 30 (total,
+    not active), ``-135M`` -> 0.135. The largest size mentioned wins (``…-70B-…-8B-draft``).
+    """
+    name = model_id.rsplit("/", 1)[-1].lower().replace("_", "-")
+    if match := _MOE_RE.search(name):
+        return round(int(match.group(1)) * float(match.group(2)), 6)
+    if match := _ACTIVE_RE.search(name):
+        return float(match.group(1))
+    sizes = [float(n) / (1000.0 if unit == "m" else 1.0) for n, unit in _SIZE_RE.findall(name)]
+    return max(sizes) if sizes else None

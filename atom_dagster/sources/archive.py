@@ -138,7 +138,9 @@ def read_manifest(day_path: Path) -> dict[str, Any] | None:
     try:
         manifest = json.loads(path.read_text())
     except json.JSONDecodeError as exc:
-        raise ArchiveError(f"{path}: MANIFEST.json is not valid JSON ({exc.msg} at line {exc.lineno}).") from exc
+        raise ArchiveError(
+            f"{path}: MANIFEST.json is not valid JSON ({exc.msg} at line {exc.lineno})."
+        ) from exc
     if not isinstance(manifest, dict):
         raise ArchiveError(f"{path}: MANIFEST.json must be a JSON object.")
     return manifest

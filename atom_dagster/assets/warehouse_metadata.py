@@ -1,0 +1,50 @@
+"""Row counts and previews for dbt materializations, read after dbt has released the warehouse.
+
+dagster-dbt's own `fetch_row_counts()` opens the warehouse in the Dagster process while dbt
+still runs and keeps that connection, which DuckDB (one writer per file) turns into lock
+errors for every later reader. We read once, read-only, after the dbt process has exited.
+"""
+
+import contextlib
+from collections.abc import Iterable, Iterator, Mapping
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import duckdb
+
+PREVIEW_ROWS = 5
+
+
+def markdown_table(columns: list[str], rows: list[tuple]) -> str:
+    """A small Markdown table (Dagster renders it in the materialization metadata)."""
+    header = "| " + " | ".join(columns) + " |\n|" + "---|" * len(columns) + "\n"
+    return header + "".join("| " + " | ".join(str(v) for v in row) + " |\n" for row in rows)
+
+
+def _stats(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, Any]:
+    count = con.execute(f"select count(*) from {relation}").fetchone()[0]
+    cursor = con.execute(f"select * from {relation} limit {PREVIEW_ROWS}")
+    columns = [d[0] for d in cursor.description]
+    return {
+        "dagster/row_count": int(count),
+        "preview": dg.MetadataValue.md(markdown_table(columns, cursor.fetchall())),
+    }
+
+
+def with_table_stats(events: Iterable[Any], warehouse: Path, manifest: Mapping[str, Any]) -> Iterator[Any]:
+    """Yield dbt events, adding row count and a preview to each model/seed output."""
+    events = list(events)  # dbt has finished (and released its lock) once this returns
+    nodes = manifest.get("nodes", {})
+    if not Path(warehouse).exists():
+        yield from events
+        return
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        for event in events:
+            unique_id = event.metadata.get("unique_id") if isinstance(event, dg.Output) else None
+            relation = nodes.get(getattr(unique_id, "value", unique_id), {}).get("relation_name")
+            if relation:
+                # An ephemeral or failed model has no table to describe.
+                with contextlib.suppress(duckdb.Error):
+                    event = event.with_metadata({**event.metadata, **_stats(con, relation)})
+            yield event

@@ -1,0 +1,163 @@
+"""`atom` command line: prepare, demo, backfill, docs.
+
+atom demo                         generate the SYNTHETIC demo archive and run every day of it
+atom backfill --archive DIR --start D1 --end D2 [--stride N]   replay a recorded archive
+atom docs [--serve] [--port 8080] generate (and serve) the dbt docs for the current warehouse
+atom prepare                      build the dbt manifest Dagster loads (done by the others too)
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from atom_dagster.settings import DBT_PROJECT_DIR, REPO_ROOT, SOURCE_ARCHIVE, load_settings
+
+
+def _settings(data_dir: str | None, archive: str | None = None):
+    env = dict(os.environ)
+    if data_dir:
+        env["ATOM_DATA_DIR"] = str(Path(data_dir).resolve())
+    if archive:
+        env["ATOM_ARCHIVE_DIR"] = str(Path(archive).resolve())
+        env["ATOM_SOURCE"] = SOURCE_ARCHIVE
+    settings = load_settings(env)
+    os.environ.update({k: v for k, v in env.items() if k.startswith("ATOM_")})
+    return settings
+
+
+def prepare() -> Path:
+    """Parse the dbt project so the manifest exists before Dagster loads definitions."""
+    from dagster_dbt import DbtProject
+
+    from atom_dagster.settings import export_paths
+
+    if "ATOM_WAREHOUSE_PATH" not in os.environ:
+        export_paths(load_settings())
+    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+    project.preparer.prepare(project)
+    return project.manifest_path
+
+
+def _report(settings, summary) -> int:
+    print()
+    print(f"Landed partitions: {len(summary.landed)}; failed: {len(summary.failed)}")
+    for day, message in summary.failed.items():
+        print(f"  {day}: {message.splitlines()[0]}")
+    print(f"Warehouse (DuckDB): {settings.warehouse_path}")
+    print(f"Raw Parquet:        {settings.raw_dir}")
+    print(f"Dagster home:       {settings.dagster_home}")
+    print(
+        f"UI:   DAGSTER_HOME={settings.dagster_home} ATOM_DATA_DIR={settings.data_dir} "
+        f"ATOM_ARCHIVE_DIR={settings.archive_dir} dagster dev -w workspace.yaml  (then http://127.0.0.1:3000)"
+    )
+    print(f"Docs: ATOM_DATA_DIR={settings.data_dir} atom docs --serve  (then http://127.0.0.1:8080)")
+    return 0 if summary.ok else 1
+
+
+def cmd_demo(args) -> int:
+    from atom_dagster.demo.generate import DEMO_DAYS, DEMO_START, generate_demo_archive
+
+    data_dir = Path(args.data_dir or load_settings().data_dir)
+    archive = data_dir / "demo_archive"
+    settings = _settings(str(data_dir), str(archive))
+    print(f"Generating the SYNTHETIC demo archive ({DEMO_DAYS} days from {DEMO_START}) in {archive}")
+    days = generate_demo_archive(archive, DEMO_START, DEMO_DAYS, scale=args.scale)
+    prepare()
+    from atom_dagster.runner import backfill
+
+    summary = backfill(settings, days)
+    return _report(settings, summary)
+
+
+def cmd_backfill(args) -> int:
+    from atom_dagster.partitions import parse_day
+    from atom_dagster.runner import backfill, days_between
+
+    settings = _settings(args.data_dir, args.archive)
+    days = days_between(parse_day(args.start), parse_day(args.end), args.stride)
+    print(f"Backfilling {len(days)} partitions {days[0]} .. {days[-1]} from {settings.archive_dir}")
+    prepare()
+    summary = backfill(settings, days)
+    return _report(settings, summary)
+
+
+def cmd_docs(args) -> int:
+    settings = _settings(args.data_dir)
+    os.environ["ATOM_WAREHOUSE_PATH"] = str(settings.warehouse_path)
+    if not settings.warehouse_path.exists():
+        print(f"No warehouse at {settings.warehouse_path}: run `atom demo` or `atom backfill` first.")
+        return 1
+    target = settings.docs_dir
+    base = [sys.executable, "-m", "dbt.cli.main"]
+    common = [
+        "--project-dir",
+        str(DBT_PROJECT_DIR),
+        "--profiles-dir",
+        str(DBT_PROJECT_DIR),
+        "--target-path",
+        str(target),
+    ]
+    subprocess.run([*base, "docs", "generate", *common], check=True, cwd=DBT_PROJECT_DIR)
+    print(f"dbt docs written to {target} (index.html, catalog.json, manifest.json)")
+    if args.serve:
+        print(f"Serving on http://127.0.0.1:{args.port} (Ctrl-C to stop)")
+        subprocess.run(
+            [
+                *base,
+                "docs",
+                "serve",
+                *common,
+                "--port",
+                str(args.port),
+                "--host",
+                "127.0.0.1",
+                "--no-browser",
+            ],
+            cwd=DBT_PROJECT_DIR,
+        )
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(
+        prog="atom", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    demo = sub.add_parser("demo", help="generate the SYNTHETIC demo archive and materialize every day")
+    demo.add_argument("--data-dir", help="data directory (default: $ATOM_DATA_DIR or ./data)")
+    demo.add_argument("--scale", type=float, default=1.0, help="demo size multiplier (default 1.0)")
+    demo.set_defaults(func=cmd_demo)
+
+    bf = sub.add_parser("backfill", help="materialize a date range from a recorded archive")
+    bf.add_argument("--archive", required=True, help="archive directory holding YYYY-MM-DD/ days")
+    bf.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
+    bf.add_argument("--end", required=True, help="last day (inclusive), YYYY-MM-DD")
+    bf.add_argument("--stride", type=int, default=1, help="take every Nth day (default 1)")
+    bf.add_argument("--data-dir", help="data directory (default: $ATOM_DATA_DIR or ./data)")
+    bf.set_defaults(func=cmd_backfill)
+
+    docs = sub.add_parser("docs", help="generate (and serve) the dbt docs site for the current warehouse")
+    docs.add_argument("--data-dir", help="data directory (default: $ATOM_DATA_DIR or ./data)")
+    docs.add_argument("--serve", action="store_true", help="serve the site after generating it")
+    docs.add_argument("--port", type=int, default=8080)
+    docs.set_defaults(func=cmd_docs)
+
+    prep = sub.add_parser("prepare", help="build the dbt manifest that Dagster loads")
+    prep.set_defaults(func=lambda _args: print(prepare()) or 0)
+
+    args = parser.parse_args(argv)
+    os.chdir(REPO_ROOT)
+    try:
+        return args.func(args)
+    except (ValueError, FileNotFoundError) as exc:
+        print(f"atom: {exc}", file=sys.stderr)
+        return 2
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,38 @@
+"""Dagster definitions for atom (loaded by `dagster dev -w workspace.yaml`)."""
+
+from __future__ import annotations
+
+import dagster as dg
+from dagster_dbt import DbtCliResource
+
+from atom_dagster.settings import export_paths, load_settings
+
+settings = load_settings()
+export_paths(settings)
+
+from atom_dagster.assets.dbt_models import atom_dbt_models, dbt_project  # noqa: E402
+from atom_dagster.assets.raw_hub_models import RawDataConfig, raw_hub_models  # noqa: E402
+from atom_dagster.jobs import atom_daily_job, atom_daily_schedule  # noqa: E402
+from atom_dagster.sources.hub_source import HubSnapshotSource  # noqa: E402
+
+
+def build_resources(s=settings) -> dict:
+    """Resources for a settings object (tests build their own with other directories)."""
+    return {
+        "hub_source": HubSnapshotSource(
+            mode=s.source,
+            archive_dir=str(s.archive_dir),
+            endpoint=s.hf_endpoint,
+            token=dg.EnvVar("HF_TOKEN") if s.source == "live" else None,
+        ),
+        "raw_data": RawDataConfig(raw_dir=str(s.raw_dir)),
+        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.project_dir)),
+    }
+
+
+defs = dg.Definitions(
+    assets=[raw_hub_models, atom_dbt_models],
+    jobs=[atom_daily_job],
+    schedules=[atom_daily_schedule],
+    resources=build_resources(),
+)

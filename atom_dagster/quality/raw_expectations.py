@@ -1,0 +1,121 @@
+"""Great Expectations 1.x suite for a raw Hub partition, run before the partition is promoted."""
+
+from __future__ import annotations
+
+import math
+import os
+from dataclasses import dataclass, field
+from typing import Any
+
+import pandas as pd
+
+# GX phones home and draws progress bars unless told otherwise; neither belongs in a pipeline log.
+os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+
+# A day may legitimately lose models (deletions, renames out of scope), but not half of them.
+DEFAULT_MIN_ROW_RATIO = 0.5
+COUNT_COLUMNS = ("downloads_30d", "downloads_all_time", "likes")
+EXAMPLES = 5
+
+
+@dataclass
+class ValidationOutcome:
+    """The verdict on one staged partition, with what a user needs to fix it."""
+
+    passed: bool
+    failures: list[dict[str, Any]] = field(default_factory=list)
+    evaluated: int = 0
+
+    def describe(self, day: str) -> str:
+        """One readable paragraph: partition, each failed rule and example bad rows."""
+        if self.passed:
+            return f"Partition {day}: all {self.evaluated} expectations passed."
+        lines = [f"Partition {day} failed validation and was NOT promoted (previous data kept):"]
+        for failure in self.failures:
+            examples = failure.get("examples")
+            suffix = f"; examples: {examples}" if examples else ""
+            lines.append(f"- {failure['expectation']}: {failure['detail']}{suffix}")
+        return "\n".join(lines)
+
+
+def build_suite(columns: list[str], min_rows: int):
+    """The expectations every raw Hub partition must meet."""
+    import great_expectations as gx
+
+    expectations = [
+        gx.expectations.ExpectTableColumnsToMatchSet(column_set=list(columns), exact_match=True),
+        gx.expectations.ExpectTableRowCountToBeBetween(min_value=max(min_rows, 1)),
+        gx.expectations.ExpectColumnValuesToNotBeNull(column="model_uid"),
+        gx.expectations.ExpectColumnValuesToNotBeNull(column="model_id"),
+        gx.expectations.ExpectColumnValuesToBeUnique(column="model_uid"),
+        gx.expectations.ExpectColumnValuesToNotBeNull(column="downloads_all_time"),
+    ]
+    expectations += [
+        gx.expectations.ExpectColumnValuesToBeBetween(column=c, min_value=0) for c in COUNT_COLUMNS
+    ]
+    return gx.ExpectationSuite(name="raw_hub_models", expectations=expectations)
+
+
+def min_rows_for(previous_rows: int | None, ratio: float = DEFAULT_MIN_ROW_RATIO) -> int:
+    """Row-count floor for a partition given the previous partition's size."""
+    return 1 if not previous_rows else max(1, math.ceil(previous_rows * ratio))
+
+
+def _examples(df: pd.DataFrame, result: dict[str, Any]) -> list[Any]:
+    index = result.get("partial_unexpected_index_list") or []
+    if index and "model_id" in df.columns:
+        picked = df.iloc[[i for i in index[:EXAMPLES] if i < len(df)]]
+        cols = [c for c in ("model_uid", "model_id", "downloads_all_time") if c in df.columns]
+        return picked[cols].to_dict("records")
+    return list(result.get("partial_unexpected_list") or [])[:EXAMPLES]
+
+
+def validate_raw_hub_models(
+    df: pd.DataFrame,
+    expected_columns: list[str],
+    previous_rows: int | None = None,
+    rejected: list[dict[str, Any]] | None = None,
+) -> ValidationOutcome:
+    """Run the suite on a staged partition; parse rejections count as failures too."""
+    import great_expectations as gx
+
+    context = gx.get_context(mode="ephemeral")
+    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
+    batch = (
+        context.data_sources.add_pandas("raw")
+        .add_dataframe_asset("hub_models")
+        .add_batch_definition_whole_dataframe("partition")
+        .get_batch(batch_parameters={"dataframe": df})
+    )
+    suite = build_suite(expected_columns, min_rows_for(previous_rows))
+    result = batch.validate(suite)
+    outcome = ValidationOutcome(passed=bool(result.success), evaluated=len(result.results))
+    for item in result.results:
+        if item.success:
+            continue
+        config = item.expectation_config
+        kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "column_set")}
+        res = item.result or {}
+        if res.get("unexpected_count") is not None:
+            detail = f"{res['unexpected_count']} of {len(df)} rows break it ({kwargs})"
+        else:
+            detail = f"observed {res.get('observed_value')!r} ({kwargs})"
+        outcome.failures.append(
+            {
+                "expectation": config.type,
+                "column": kwargs.get("column"),
+                "detail": detail,
+                "examples": _examples(df, res),
+            }
+        )
+    if rejected:
+        outcome.passed = False
+        outcome.failures.append(
+            {
+                "expectation": "records_parse",
+                "column": None,
+                "detail": f"{len(rejected)} record(s) could not be read as Hub models",
+                "examples": rejected[:EXAMPLES],
+            }
+        )
+    return outcome

@@ -1,0 +1,138 @@
+-- One row per model (`_id`), described by its latest snapshot, with the report's
+-- mainline rules applied. Scalar rules are dbt vars; name/library/tag patterns are the
+-- seed `mainline_exclusion_rules`.
+with latest as (
+    select *
+    from {{ ref('stg_hub__models') }}
+    qualify row_number() over (partition by model_uid order by snapshot_date desc) = 1
+),
+
+history as (
+    select
+        model_uid,
+        min(snapshot_date) as first_snapshot_date,
+        max(snapshot_date) as last_snapshot_date,
+        count(distinct model_id) as n_ids_seen
+    from {{ ref('stg_hub__models') }}
+    group by model_uid
+),
+
+named as (
+    select
+        latest.*,
+        split_part(model_id, '/', 2) as model_name,
+        history.first_snapshot_date,
+        history.last_snapshot_date,
+        history.n_ids_seen
+    from latest
+    inner join history using (model_uid)
+),
+
+params as (
+    select
+        named.model_uid,
+        coalesce(
+            overrides.total_params_b,
+            named.safetensors_total / 1e9,
+            named.gguf_total / 1e9,
+            named.name_params_b
+        ) as total_params_b,
+        case
+            when overrides.total_params_b is not null then 'curated_override'
+            when named.safetensors_total is not null then 'safetensors_total'
+            when named.gguf_total is not null then 'gguf_total'
+            when named.name_params_b is not null then 'name_parsing'
+        end as params_source
+    from named
+    left join {{ ref('parameter_overrides') }} as overrides on overrides.model_id = named.model_id
+),
+
+families as (
+    select
+        named.model_uid,
+        min_by(fam.family, fam.priority) as family
+    from named
+    inner join {{ ref('model_families') }} as fam on regexp_matches(named.model_name, fam.pattern)
+    group by named.model_uid
+),
+
+rule_hits as (
+    select
+        named.model_uid,
+        min_by(rules.rule_id, rules.priority) as rule_id
+    from named
+    inner join {{ ref('mainline_exclusion_rules') }} as rules
+        on (rules.applies_to = 'model_name' and regexp_matches(named.model_name, rules.pattern))
+        or (rules.applies_to = 'library_name' and regexp_matches(coalesce(named.library_name, ''), rules.pattern))
+        or (rules.applies_to = 'tag' and len(list_filter(named.tags, lambda t: regexp_matches(t, rules.pattern))) > 0)
+    group by named.model_uid
+),
+
+joined as (
+    select
+        named.*,
+        orgs.organization,
+        orgs.country_code,
+        orgs.region,
+        coalesce(orgs.is_tracked, false) as is_first_party,
+        coalesce(families.family, regexp_extract(named.model_name, '^[A-Za-z]+')) as family,
+        params.total_params_b,
+        params.params_source,
+        rule_hits.rule_id as exclusion_rule
+    from named
+    left join {{ ref('dim_organizations') }} as orgs on orgs.namespace = named.namespace
+    left join params using (model_uid)
+    left join families using (model_uid)
+    left join rule_hits using (model_uid)
+),
+
+classified as (
+    select
+        joined.*,
+        case
+            when created_at is null or created_at::date <= date '{{ var("mainline_created_after") }}'
+                then 'created_before_cutoff'
+            when not is_first_party then 'not_first_party'
+            when pipeline_tag is null
+                or pipeline_tag not in ('{{ var("mainline_pipeline_tags") | join("', '") }}')
+                then 'pipeline_out_of_scope'
+            when exclusion_rule is not null then exclusion_rule
+            when downloads_all_time <= {{ var("mainline_min_downloads_all_time") }}
+                then 'below_download_threshold'
+        end as mainline_exclusion_reason
+    from joined
+)
+
+select
+    classified.model_uid,
+    classified.model_id,
+    classified.namespace,
+    classified.model_name,
+    classified.organization,
+    classified.family,
+    classified.country_code,
+    classified.region,
+    classified.is_first_party,
+    classified.total_params_b,
+    classified.params_source,
+    buckets.size_bucket,
+    buckets.sort_order as size_bucket_order,
+    classified.created_at,
+    classified.created_at::date as release_date,
+    'hub_created_at' as release_date_source,
+    classified.pipeline_tag,
+    classified.library_name,
+    classified.license,
+    classified.gated,
+    classified.downloads_all_time as latest_downloads_all_time,
+    classified.likes as latest_likes,
+    classified.children_total,
+    classified.mainline_exclusion_reason is null as is_mainline,
+    classified.mainline_exclusion_reason,
+    classified.first_snapshot_date,
+    classified.last_snapshot_date,
+    classified.n_ids_seen > 1 as was_renamed
+from classified
+left join {{ ref('size_buckets') }} as buckets
+    on classified.total_params_b >= buckets.min_params_b
+    and (buckets.max_params_b is null or classified.total_params_b < buckets.max_params_b)

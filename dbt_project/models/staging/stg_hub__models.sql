@@ -1,0 +1,28 @@
+-- One row per model per snapshot day, typed and named for the marts.
+select
+    model_uid,
+    cast(snapshot_date as date) as snapshot_date,
+    model_id,
+    split_part(model_id, '/', 1) as namespace,
+    author,
+    created_at,
+    last_modified,
+    downloads_30d,
+    downloads_all_time,
+    likes,
+    pipeline_tag,
+    library_name,
+    tags,
+    gated,
+    license,
+    safetensors_total,
+    gguf_total,
+    name_params_b,
+    lineage,
+    children_finetune,
+    children_adapter,
+    children_quantized,
+    children_merge,
+    children_total,
+    capture_source
+from {{ source('hub', 'models') }}
