@@ -176,3 +176,18 @@ def test_corrupted_page_fails_its_partition_and_keeps_earlier_ones(pipeline, tmp
     assert table_hashes(settings) == before
     for day in DAYS:
         assert (settings.raw_dir / "hub_models" / f"snapshot_date={day}" / "data.parquet").exists()
+
+
+def test_docs_command_generates_the_site_for_the_warehouse(pipeline):
+    from atom_dagster.cli import main
+
+    settings, _ = pipeline
+    assert main(["docs", "--data-dir", str(settings.data_dir)]) == 0
+    docs = settings.docs_dir
+    assert (docs / "index.html").stat().st_size > 10_000
+    catalog = json.loads((docs / "catalog.json").read_text())
+    columns = catalog["nodes"]["model.atom.fct_model_downloads_daily"]["columns"]
+    assert {"downloads_delta", "cumulative_downloads", "is_revised_down"} <= set(columns)
+    manifest = json.loads((docs / "manifest.json").read_text())
+    described = manifest["nodes"]["model.atom.fct_model_downloads_daily"]["columns"]
+    assert all(col["description"] for col in described.values())

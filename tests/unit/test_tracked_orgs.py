@@ -1,0 +1,73 @@
+"""The organizations a live capture lists come from the reviewed seed."""
+
+from __future__ import annotations
+
+import pytest
+
+from atom_dagster.sources.tracked_orgs import ORGANIZATIONS_SEED, tracked_orgs
+
+SEED = """namespace,organization,country_code,region,tracked,evidence
+Qwen,Alibaba Cloud (Qwen team),CN,china,true,"Alibaba Cloud, Hangzhou"
+meta-llama,Meta,US,us,TRUE,"Meta Platforms, Menlo Park"
+someuser,Someone,US,us,false,"not first party"
+mistralai,Mistral AI,FR,eu, true ,"Mistral AI, Paris"
+oldorg,Old Org,US,us,,"no answer"
+"""
+
+
+@pytest.fixture
+def seed(tmp_path, monkeypatch):
+    monkeypatch.delenv("ATOM_TRACKED_ORGS", raising=False)
+    path = tmp_path / "organizations.csv"
+    path.write_text(SEED, encoding="utf-8")
+    return path
+
+
+def test_only_tracked_rows_in_seed_order(seed):
+    assert tracked_orgs(seed) == ["Qwen", "meta-llama", "mistralai"]
+
+
+def test_empty_override_means_no_narrowing(seed):
+    assert tracked_orgs(seed, override="") == ["Qwen", "meta-llama", "mistralai"]
+
+
+@pytest.mark.xfail(
+    strict=True,
+    reason="an override with no names after stripping (' ', ',', ' , ') is truthy, so tracked_orgs "
+    "returns [] and a live capture silently lists zero organizations instead of using the seed "
+    "(or refusing the setting)",
+)
+@pytest.mark.parametrize("override", [" ", ",", " , "])
+def test_blank_override_means_no_narrowing(seed, override):
+    assert tracked_orgs(seed, override=override) == ["Qwen", "meta-llama", "mistralai"]
+
+
+def test_override_narrows(seed):
+    assert tracked_orgs(seed, override=" mistralai , Qwen ") == ["mistralai", "Qwen"]
+
+
+def test_environment_variable_narrows(seed, monkeypatch):
+    monkeypatch.setenv("ATOM_TRACKED_ORGS", "meta-llama")
+    assert tracked_orgs(seed) == ["meta-llama"]
+    # An explicit argument wins over the environment.
+    assert tracked_orgs(seed, override="Qwen") == ["Qwen"]
+
+
+def test_override_naming_an_unknown_org_is_refused(seed):
+    with pytest.raises(
+        ValueError, match="ATOM_TRACKED_ORGS names deepseek-ai, which are not tracked"
+    ) as info:
+        tracked_orgs(seed, override="Qwen,deepseek-ai")
+    assert str(seed) in str(info.value)
+
+
+def test_override_naming_an_untracked_org_is_refused(seed):
+    with pytest.raises(ValueError, match="names qwen, someuser,"):
+        tracked_orgs(seed, override="someuser,qwen")  # namespaces are case-sensitive
+
+
+def test_the_real_seed_has_tracked_orgs(monkeypatch):
+    monkeypatch.delenv("ATOM_TRACKED_ORGS", raising=False)
+    orgs = tracked_orgs(ORGANIZATIONS_SEED)
+    assert "Qwen" in orgs
+    assert len(orgs) == len(set(orgs))
