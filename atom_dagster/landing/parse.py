@@ -172,7 +172,7 @@ def parse_hub_model(obj: Any, repairs: Counter | None = None) -> dict[str, Any]:
     author = obj.get("author")
     if not isinstance(author, str) or not author:
         author = model_id.split("/", 1)[0] if "/" in model_id else None
-        repairs["author_from_id"] += 1
+        repairs["author_from_id" if author else "author_missing"] += 1
     row: dict[str, Any] = {
         "model_uid": uid,
         "model_id": model_id,
@@ -239,7 +239,9 @@ def params_from_name(model_id: str) -> float | None:
     ``-7B-`` -> 7, ``-0.5B`` -> 0.5, ``8x7B`` -> 56 (experts x size), ``-30B-A3B`` -> 30 (total,
     not active), ``-135M`` -> 0.135. The largest size mentioned wins (``…-70B-…-8B-draft``).
     """
-    name = model_id.rsplit("/", 1)[-1].lower().replace("_", "-")
+    name = model_id.rsplit("/", 1)[-1].lower()
+    # The Hub spells some decimals with '_' ("stablelm-2-1_6b" is 1.6B); elsewhere '_' separates words.
+    name = re.sub(r"(?<=\d)_(?=\d+[bm](?![a-z0-9]))", ".", name).replace("_", "-")
     if match := _MOE_RE.search(name):
         return round(int(match.group(1)) * float(match.group(2)), 6)
     if match := _ACTIVE_RE.search(name):

@@ -96,7 +96,13 @@ def validate_raw_hub_models(
         config = item.expectation_config
         kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "column_set")}
         res = item.result or {}
-        if res.get("unexpected_count") is not None:
+        mismatched = (res.get("details") or {}).get("mismatched")
+        if mismatched:
+            detail = (
+                f"columns differ from the raw schema: missing {mismatched.get('missing') or []}, "
+                f"unexpected {mismatched.get('unexpected') or []}"
+            )
+        elif res.get("unexpected_count") is not None:
             detail = f"{res['unexpected_count']} of {len(df)} rows break it ({kwargs})"
         else:
             detail = f"observed {res.get('observed_value')!r} ({kwargs})"

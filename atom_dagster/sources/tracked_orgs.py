@@ -22,8 +22,9 @@ def tracked_orgs(seed_path: Path = ORGANIZATIONS_SEED, override: str | None = No
     with open(seed_path, newline="", encoding="utf-8") as fh:
         rows = [r for r in csv.DictReader(fh) if r["tracked"].strip().lower() == "true"]
     orgs = [r["namespace"] for r in rows]
-    if override:
-        wanted = [o.strip() for o in override.split(",") if o.strip()]
+    wanted = [o.strip() for o in (override or "").split(",") if o.strip()]
+    # A blank or comma-only value names nobody: it means "no narrowing", not "capture nothing".
+    if wanted:
         unknown = sorted(set(wanted) - {r["namespace"] for r in rows})
         if unknown:
             raise ValueError(

@@ -163,12 +163,6 @@ def test_min_rows_for(previous, ratio, expected):
     assert min_rows_for(previous, ratio) == expected
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the schema failure's detail only lists the observed columns (the result's "
-    "details.mismatched missing/unexpected lists are dropped), so describe() never names the "
-    "missing column and the user has to diff 22 names by hand",
-)
 def test_describe_names_a_missing_column():
     text = validate_raw_hub_models(_frame().drop(columns=["license"]), COLUMNS).describe(DAY)
     assert "license" in text
