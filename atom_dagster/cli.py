@@ -35,8 +35,7 @@ def prepare() -> Path:
 
     from atom_dagster.settings import export_paths
 
-    if "ATOM_WAREHOUSE_PATH" not in os.environ:
-        export_paths(load_settings())
+    export_paths(load_settings())
     project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
     project.preparer.prepare(project)
     return project.manifest_path

@@ -48,6 +48,20 @@ def instance_for(settings: Settings) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_config(str(home))
 
 
+# The CLI prints its own progress; Dagster's event stream stays in DAGSTER_HOME for the UI.
+QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+
+
+def _landed_rows(result: dg.ExecuteInProcessResult) -> str:
+    for event in result.get_asset_materialization_events():
+        metadata = event.materialization.metadata
+        rows = metadata.get("dagster/row_count")
+        source = metadata.get("source")
+        if rows is not None:
+            return f"{rows.value:,} models, source {getattr(source, 'value', source)}"
+    return "landed"
+
+
 def _failure_message(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
@@ -78,11 +92,12 @@ def backfill(
             partition_key=day,
             selection=[RAW_HUB_MODELS],
             raise_on_error=False,
+            run_config=QUIET,
             tags={"atom/trigger": "cli-backfill"},
         )
         if result.success:
             summary.landed.append(day)
-            log(f"[{n}/{len(days)}] raw/hub_models {day}: landed")
+            log(f"[{n}/{len(days)}] raw/hub_models {day}: {_landed_rows(result)}")
         else:
             summary.failed[day] = _failure_message(result)
             log(f"[{n}/{len(days)}] raw/hub_models {day}: FAILED\n{summary.failed[day]}")
@@ -95,6 +110,7 @@ def backfill(
             resources=resources,
             selection=dg.AssetSelection.assets(atom_dbt_models),
             raise_on_error=False,
+            run_config=QUIET,
             tags={
                 ASSET_PARTITION_RANGE_START_TAG: first,
                 ASSET_PARTITION_RANGE_END_TAG: last,

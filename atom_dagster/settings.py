@@ -7,6 +7,7 @@ repo root) and dbt (run with cwd = ``dbt_project/``) agree on one absolute wareh
 from __future__ import annotations
 
 import os
+import sys
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -67,8 +68,17 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
     )
 
 
+def _put_own_tools_on_path() -> None:
+    # dagster-dbt runs `dbt` from PATH; the one installed beside this Python is the one we pinned,
+    # and a venv used without `activate` (e.g. `.venv/bin/atom`) is not on PATH.
+    bin_dir = str(Path(sys.executable).parent)
+    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
+        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
+
+
 def export_paths(settings: Settings) -> None:
     """Publish the resolved paths as environment variables read by dbt's profile and sources."""
+    _put_own_tools_on_path()
     # DuckDB creates the file but not its folder.
     settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
     os.environ["ATOM_DATA_DIR"] = str(settings.data_dir)

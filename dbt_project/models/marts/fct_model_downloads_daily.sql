@@ -32,6 +32,7 @@ series as (
         observations.*,
         capture_days.previous_capture_date,
         lag(snapshot_date) over by_day as previous_snapshot_date,
+        lag(downloads_all_time) over by_day as previous_downloads_all_time,
         max(downloads_all_time) over (
             partition by model_uid order by snapshot_date
             rows between unbounded preceding and 1 preceding
@@ -61,7 +62,10 @@ select
     previous_snapshot_date,
     date_diff('day', previous_snapshot_date, snapshot_date) as days_since_previous,
     coalesce(date_diff('day', previous_snapshot_date, snapshot_date) > 1, false) as delta_spans_gap,
-    coalesce(downloads_all_time < previous_cumulative, false) as is_revised_down,
-    greatest(coalesce(previous_cumulative - downloads_all_time, 0), 0) as revised_down_by
+    -- The day the Hub revised the counter down (a drop against the previous snapshot)...
+    coalesce(downloads_all_time < previous_downloads_all_time, false) as is_revised_down,
+    greatest(coalesce(previous_downloads_all_time - downloads_all_time, 0), 0) as revised_down_by,
+    -- ...and every day the counter stays below its earlier maximum (deltas clamped to 0 meanwhile).
+    coalesce(downloads_all_time < previous_cumulative, false) as is_below_running_max
 from series
 where snapshot_date >= date '{{ var("min_date") }}'
