@@ -1,8 +1,9 @@
-"""`atom` command line: prepare, demo, backfill, docs.
+"""`atom` command line: demo, backfill, ui, docs, prepare.
 
 atom demo                         generate the SYNTHETIC demo archive and run every day of it
 atom backfill --archive DIR --start D1 --end D2 [--stride N]   replay a recorded archive
 atom docs [--serve] [--port 8080] generate (and serve) the dbt docs for the current warehouse
+atom ui [--archive DIR]           start the Dagster UI (dagster dev) on the data directory
 atom prepare                      build the dbt manifest Dagster loads (done by the others too)
 """
 
@@ -50,10 +51,10 @@ def _report(settings, summary) -> int:
     print(f"Raw Parquet:        {settings.raw_dir}")
     print(f"Dagster home:       {settings.dagster_home}")
     print(
-        f"UI:   DAGSTER_HOME={settings.dagster_home} ATOM_DATA_DIR={settings.data_dir} "
-        f"ATOM_ARCHIVE_DIR={settings.archive_dir} dagster dev -w workspace.yaml  (then http://127.0.0.1:3000)"
+        f"UI:   .venv/bin/atom ui --data-dir {settings.data_dir} --archive {settings.archive_dir}"
+        "  (then http://127.0.0.1:3000)"
     )
-    print(f"Docs: ATOM_DATA_DIR={settings.data_dir} atom docs --serve  (then http://127.0.0.1:8080)")
+    print(f"Docs: .venv/bin/atom docs --serve --data-dir {settings.data_dir}  (then http://127.0.0.1:8080)")
     return 0 if summary.ok else 1
 
 
@@ -82,6 +83,23 @@ def cmd_backfill(args) -> int:
     prepare()
     summary = backfill(settings, days)
     return _report(settings, summary)
+
+
+def cmd_ui(args) -> int:
+    """Start `dagster dev` on this data directory (DAGSTER_HOME with the one-writer pool limit)."""
+    from atom_dagster.runner import ensure_instance_config
+    from atom_dagster.settings import export_paths
+
+    settings = _settings(args.data_dir, args.archive)
+    export_paths(settings)
+    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    ensure_instance_config(settings.dagster_home)
+    prepare()
+    print(
+        f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl-C to stop"
+    )
+    command = [str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml"]
+    return subprocess.call([*command, "-h", args.host, "-p", str(args.port)], cwd=REPO_ROOT)
 
 
 def cmd_docs(args) -> int:
@@ -145,6 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     docs.add_argument("--serve", action="store_true", help="serve the site after generating it")
     docs.add_argument("--port", type=int, default=8080)
     docs.set_defaults(func=cmd_docs)
+
+    ui = sub.add_parser("ui", help="start the Dagster UI (dagster dev) on the data directory")
+    ui.add_argument("--data-dir", help="data directory (default: $ATOM_DATA_DIR or ./data)")
+    ui.add_argument("--archive", help="replay this archive directory (sets ATOM_SOURCE=archive)")
+    ui.add_argument("--host", default="127.0.0.1")
+    ui.add_argument("--port", type=int, default=3000)
+    ui.set_defaults(func=cmd_ui)
 
     prep = sub.add_parser("prepare", help="build the dbt manifest that Dagster loads")
     prep.set_defaults(func=lambda _args: print(prepare()) or 0)

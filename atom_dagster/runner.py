@@ -10,6 +10,7 @@ import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from pathlib import Path
 
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
@@ -40,10 +41,29 @@ def days_between(start: date, end: date, stride: int = 1) -> list[str]:
     return [(start + timedelta(days=i)).isoformat() for i in range(0, (end - start).days + 1, stride)]
 
 
+# DuckDB allows one writer per file: every dbt step is in pool "duckdb", limited to one at a time.
+INSTANCE_CONFIG = """\
+concurrency:
+  pools:
+    default_limit: 1
+telemetry:
+  enabled: false
+"""
+
+
+def ensure_instance_config(home: Path) -> Path:
+    """Write ``dagster.yaml`` (pool limit, no telemetry) into a new DAGSTER_HOME; keep a user's own."""
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text(INSTANCE_CONFIG)
+    return config
+
+
 def instance_for(settings: Settings) -> dg.DagsterInstance:
     """The persistent Dagster instance under the data directory (what `dagster dev` shows)."""
     home = settings.dagster_home
-    home.mkdir(parents=True, exist_ok=True)
+    ensure_instance_config(home)
     os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.from_config(str(home))
 

@@ -191,3 +191,22 @@ def test_docs_command_generates_the_site_for_the_warehouse(pipeline):
     manifest = json.loads((docs / "manifest.json").read_text())
     described = manifest["nodes"]["model.atom.fct_model_downloads_daily"]["columns"]
     assert all(col["description"] for col in described.values())
+
+
+def test_negative_counts_fail_the_gate_with_the_rule_and_the_model(pipeline):
+    from atom_dagster.runner import backfill
+
+    settings, archive = pipeline
+    bad_day = "2026-10-06"
+    shutil.copytree(archive / DAYS[3], archive / bad_day)
+    page = archive / bad_day / "hub" / "models" / "page-0002.json"
+    models = json.loads(page.read_text())
+    models[0]["downloadsAllTime"] = -5
+    page.write_text(json.dumps(models))
+    (archive / bad_day / "MANIFEST.json").unlink()  # a hand-assembled day: no manifest to verify
+    summary = backfill(settings, [bad_day], log=lambda _m: None)
+    message = summary.failed[bad_day]
+    assert f"Partition {bad_day}" in message and "NOT promoted" in message
+    assert "expect_column_values_to_be_between" in message and "someuser/qwen-sft" in message
+    assert not (settings.raw_dir / "hub_models" / f"snapshot_date={bad_day}").exists()
+    assert not any((settings.raw_dir / ".staging").rglob("*.parquet"))
