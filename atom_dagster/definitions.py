@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import os
+
 import dagster as dg
 from dagster_dbt import DbtCliResource
 
@@ -11,9 +13,12 @@ settings = load_settings()
 export_paths(settings)
 
 from atom_dagster.assets.dbt_models import atom_dbt_models, dbt_project  # noqa: E402
+from atom_dagster.assets.raw_hub_inference_providers import raw_hub_inference_providers  # noqa: E402
 from atom_dagster.assets.raw_hub_models import RawDataConfig, raw_hub_models  # noqa: E402
+from atom_dagster.assets.raw_openrouter import raw_openrouter  # noqa: E402
 from atom_dagster.jobs import atom_daily_job, atom_daily_schedule  # noqa: E402
 from atom_dagster.sources.hub_source import HubSnapshotSource  # noqa: E402
+from atom_dagster.sources.openrouter_source import OpenRouterSource  # noqa: E402
 
 
 def build_resources(s=settings) -> dict:
@@ -25,13 +30,21 @@ def build_resources(s=settings) -> dict:
             endpoint=s.hf_endpoint,
             token=dg.EnvVar("HF_TOKEN") if s.source == "live" else None,
         ),
+        "openrouter_source": OpenRouterSource(
+            mode=s.source,
+            archive_dir=str(s.archive_dir),
+            # Optional (rankings only): an EnvVar keeps the key out of the resource config shown in the UI.
+            api_key=dg.EnvVar("OPENROUTER_API_KEY")
+            if s.source == "live" and os.environ.get("OPENROUTER_API_KEY")
+            else None,
+        ),
         "raw_data": RawDataConfig(raw_dir=str(s.raw_dir)),
         "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.project_dir)),
     }
 
 
 defs = dg.Definitions(
-    assets=[raw_hub_models, atom_dbt_models],
+    assets=[raw_hub_models, raw_openrouter, raw_hub_inference_providers, atom_dbt_models],
     jobs=[atom_daily_job],
     schedules=[atom_daily_schedule],
     resources=build_resources(),

@@ -2,12 +2,22 @@
 
 Raw partitions run one per day, so one bad day fails alone and the others land; the dbt
 models then build once over the whole window (the dbt assets' single-run backfill policy).
+
+The warehouse has one writer at a time (DuckDB locks the file): `atom` commands take turns on
+it through a lock file next to it (the second waits), runs under `atom ui`/the daemon take turns
+through pool ``duckdb``, and any other process holding the file (a run started elsewhere, an open
+``duckdb`` shell, even read-only) makes the dbt step fail with a message that says so and that
+nothing was written; :func:`connect_warehouse` is the readers' side of the same rule.
 """
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import os
-from collections.abc import Callable
+import re
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
@@ -73,13 +83,22 @@ QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
 
 
 def _landed_rows(result: dg.ExecuteInProcessResult) -> str:
+    """The day's Hub models and source first, then each other raw table's rows or why it was skipped."""
+    hub, others = "landed", []
     for event in result.get_asset_materialization_events():
         metadata = event.materialization.metadata
+        key = event.materialization.asset_key.to_user_string()
         rows = metadata.get("dagster/row_count")
         source = metadata.get("source")
-        if rows is not None:
-            return f"{rows.value:,} models, source {getattr(source, 'value', source)}"
-    return "landed"
+        skipped = metadata.get("reason") if metadata.get("skipped") is not None else None
+        if key == "raw/hub_models":
+            if rows is not None:
+                hub = f"{rows.value:,} models, source {getattr(source, 'value', source)}"
+        elif skipped is not None:
+            others.append(f"{key} skipped: {getattr(skipped, 'value', skipped)}")
+        elif rows is not None:
+            others.append(f"{key} {rows.value:,} rows")
+    return "; ".join([hub, *others])
 
 
 def _failure_message(result: dg.ExecuteInProcessResult) -> str:
@@ -87,8 +106,97 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             error = event.step_failure_data.error
             # A dagster.Failure carries the user-facing description; show it, not the trace.
-            return (error.message or "").strip() or error.to_string()
+            message = (error.message or "").strip() or error.to_string()
+            # DuckDB's lock error reaches us buried in dbt's log and traceback: say what it means.
+            return explain_lock_error(message) or message
     return "the run failed (see the Dagster UI for the event log)"
+
+
+class WarehouseBusy(RuntimeError):
+    """The warehouse is held by another process; the message says by whom and what to do."""
+
+
+_DUCKDB_LOCK_ERROR = re.compile(
+    r'Could not set lock on file "(?P<file>[^"]+)": '
+    r"Conflicting lock is held in (?P<holder>.+?) \(PID (?P<pid>\d+)\)"
+)
+
+
+def explain_lock_error(text: str) -> str | None:
+    """A plain explanation of DuckDB's "Could not set lock on file" error in ``text``, or None."""
+    match = _DUCKDB_LOCK_ERROR.search(text or "")
+    if match is None:
+        return None
+    return (
+        f"The warehouse {match['file']} is in use by another process ({match['holder']}, PID {match['pid']}):"
+        " DuckDB lets one process write a database file, and none while another process has it open,"
+        " even read-only. The step that needed it could not open it (a dbt build that cannot open the"
+        " warehouse writes nothing to it). Runs under `atom ui`/the"
+        " Dagster daemon take turns through pool 'duckdb' and `atom` commands wait for each other; a"
+        " run started elsewhere or an open `duckdb` session does not. Retry when that process has"
+        " finished or closed the file (the raw partitions already landed stay landed)."
+    )
+
+
+def writer_lock_path(warehouse: Path) -> Path:
+    return Path(warehouse).with_name(Path(warehouse).name + ".writer.lock")
+
+
+@contextlib.contextmanager
+def warehouse_writer_lock(
+    warehouse: Path, log: Callable[[str], None] = print, timeout: float = 3600.0, poll: float = 0.2
+) -> Iterator[None]:
+    """Hold the `atom` writers' turn on the warehouse; wait (up to ``timeout`` s) for another's to end."""
+    path = writer_lock_path(warehouse)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with open(path, "a+") as handle:
+        deadline, announced = time.monotonic() + timeout, False
+        while True:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                break
+            except BlockingIOError:
+                handle.seek(0)
+                holder = handle.read().strip() or "another atom command"
+                if time.monotonic() >= deadline:
+                    raise WarehouseBusy(
+                        f"The warehouse {warehouse} is being written by {holder} (lock {path}); waited"
+                        f" {timeout:g} s. Retry when it has finished."
+                    ) from None
+                if not announced:
+                    log(f"waiting for {holder} to finish writing the warehouse {warehouse} ...")
+                    announced = True
+                time.sleep(poll)
+        handle.seek(0)
+        handle.truncate()
+        handle.write(f"atom (PID {os.getpid()})\n")
+        handle.flush()
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def connect_warehouse(warehouse: Path, read_only: bool = True, wait: float = 0.0, poll: float = 0.2):
+    """A DuckDB connection to the warehouse, waiting up to ``wait`` s while a writer holds it.
+
+    Readers cannot open the file while dbt writes it (DuckDB's lock covers read-only
+    connections too): they wait here, and past ``wait`` get :class:`WarehouseBusy` with a plain
+    message instead of DuckDB's lock error. What they read is always a committed state.
+    """
+    import duckdb
+
+    deadline = time.monotonic() + wait
+    while True:
+        try:
+            return duckdb.connect(str(warehouse), read_only=read_only)
+        except duckdb.IOException as exc:
+            explained = explain_lock_error(str(exc))
+            if explained is None:
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(f"{explained} (waited {wait:g} s)") from exc
+            time.sleep(poll)
 
 
 def backfill(
@@ -97,12 +205,14 @@ def backfill(
     """Materialize raw partitions for ``days`` from the configured source, then dbt over the window."""
     export_paths(settings)
     from atom_dagster.assets.dbt_models import atom_dbt_models
-    from atom_dagster.assets.raw_hub_models import RAW_HUB_MODELS, raw_hub_models
+    from atom_dagster.assets.raw_hub_inference_providers import raw_hub_inference_providers
+    from atom_dagster.assets.raw_hub_models import raw_hub_models
+    from atom_dagster.assets.raw_openrouter import raw_openrouter
     from atom_dagster.definitions import build_resources
 
     instance = instance_for(settings)
     resources = build_resources(settings)
-    assets = [raw_hub_models, atom_dbt_models]
+    assets = [raw_hub_models, raw_openrouter, raw_hub_inference_providers, atom_dbt_models]
     summary = BackfillSummary()
     for n, day in enumerate(days, start=1):
         result = dg.materialize(
@@ -110,7 +220,8 @@ def backfill(
             instance=instance,
             resources=resources,
             partition_key=day,
-            selection=[RAW_HUB_MODELS],
+            # Every raw table of the day (Hub models, OpenRouter, provider mapping) in one run.
+            selection=dg.AssetSelection.groups("raw"),
             raise_on_error=False,
             run_config=QUIET,
             tags={"atom/trigger": "cli-backfill"},
@@ -124,19 +235,25 @@ def backfill(
     if build_dbt and summary.landed:
         first, last = summary.landed[0], summary.landed[-1]
         log(f"dbt build over {first} .. {last} ({len(summary.landed)} landed partitions, one run)")
-        result = dg.materialize(
-            assets,
-            instance=instance,
-            resources=resources,
-            selection=dg.AssetSelection.assets(atom_dbt_models),
-            raise_on_error=False,
-            run_config=QUIET,
-            tags={
-                ASSET_PARTITION_RANGE_START_TAG: first,
-                ASSET_PARTITION_RANGE_END_TAG: last,
-                "atom/trigger": "cli-backfill",
-            },
-        )
+        try:
+            with warehouse_writer_lock(settings.warehouse_path, log):
+                result = dg.materialize(
+                    assets,
+                    instance=instance,
+                    resources=resources,
+                    selection=dg.AssetSelection.assets(atom_dbt_models),
+                    raise_on_error=False,
+                    run_config=QUIET,
+                    tags={
+                        ASSET_PARTITION_RANGE_START_TAG: first,
+                        ASSET_PARTITION_RANGE_END_TAG: last,
+                        "atom/trigger": "cli-backfill",
+                    },
+                )
+        except WarehouseBusy as exc:
+            summary.dbt_succeeded, summary.dbt_message = False, str(exc)
+            log(f"dbt build: FAILED: {summary.dbt_message}")
+            return summary
         summary.dbt_succeeded = result.success
         summary.dbt_message = "ok" if result.success else _failure_message(result)
         log(f"dbt build: {'succeeded' if result.success else 'FAILED: ' + summary.dbt_message}")

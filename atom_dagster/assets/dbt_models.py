@@ -2,6 +2,7 @@
 
 import json
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -17,11 +18,44 @@ from atom_dagster.assets.warehouse_metadata import with_table_stats
 from atom_dagster.partitions import daily_partitions
 from atom_dagster.settings import DBT_PROJECT_DIR, load_settings
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-# Under `dagster dev` the manifest is (re)built on load; elsewhere run `atom prepare` first.
-dbt_project.prepare_if_dev()
+# What dbt writes into the project folder; everything else there is input to `dbt parse`.
+_DBT_OUTPUTS = {"target", "logs", "dbt_packages"}
 
-_GROUPS = {"staging": "staging", "marts": "marts"}
+
+def manifest_is_current(project: DbtProject) -> bool:
+    """True when the manifest is newer than every file (and folder) of the dbt project it parses."""
+    manifest = project.manifest_path
+    outputs = _DBT_OUTPUTS | {Path(project.target_path).parts[0]}
+    try:
+        built = manifest.stat().st_mtime
+        for entry in Path(project.project_dir).iterdir():
+            if entry.name.startswith(".") or entry.name in outputs:
+                continue
+            paths = [entry, *entry.rglob("*")] if entry.is_dir() else [entry]
+            if any(path.stat().st_mtime > built for path in paths):
+                return False
+    except OSError:  # no manifest yet, or a file vanished while we looked: parse
+        return False
+    return True
+
+
+def prepare_if_stale(project: DbtProject) -> bool:
+    """Under `dagster dev`, run `dbt parse` (dagster-dbt's `prepare_if_dev`) only if the manifest is stale.
+
+    `dagster dev` exports DAGSTER_IS_DEV_CLI to the code server and every run worker, so each of
+    them would otherwise re-parse dbt on load (seconds each, and rewriting the manifest others read).
+    Outside `dagster dev` nothing happens: `atom prepare` (or the other `atom` commands) builds it.
+    """
+    if not project.preparer.using_dagster_dev() or manifest_is_current(project):
+        return False
+    project.prepare_if_dev()
+    return True
+
+
+dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
+prepare_if_stale(dbt_project)
+
+_GROUPS = {"staging": "staging", "marts": "marts", "metrics": "metrics"}
 
 
 class AtomDbtTranslator(DagsterDbtTranslator):
@@ -40,6 +74,44 @@ class AtomDbtTranslator(DagsterDbtTranslator):
         return spec.replace_attributes(group_name=group, owners=["team:atom"]).merge_attributes(
             kinds={"duckdb"}
         )
+
+    def get_asset_check_spec(
+        self,
+        asset_spec: dg.AssetSpec,
+        manifest: Mapping[str, Any],
+        unique_id: str,
+        project: DbtProject | None,
+    ) -> dg.AssetCheckSpec | None:
+        # dbt tests have no description of their own: say what each one asserts.
+        spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
+        if spec is None or spec.description:
+            return spec
+        return spec._replace(description=describe_dbt_test(manifest["nodes"].get(unique_id) or {}))
+
+
+def describe_dbt_test(test: Mapping[str, Any]) -> str:
+    """A sentence for a dbt test shown as a Dagster check: its own description, else what it asserts."""
+    if test.get("description"):
+        return test["description"]
+    meta = test.get("test_metadata") or {}
+    args = meta.get("kwargs") or {}
+    name = meta.get("name") or test.get("name", "dbt test")
+    column = f"`{args['column_name']}`" if args.get("column_name") else "the row"
+    rule = {
+        "not_null": f"{column} is never null",
+        "unique": f"{column} is unique",
+        "accepted_values": f"{column} is one of: {', '.join(map(str, args.get('values') or []))}",
+        "relationships": f"every {column} exists in {args.get('to')}.{args.get('field')}",
+        "non_negative": f"{column} is never negative",
+        "non_decreasing": f"{column} never decreases over {args.get('order_by')}"
+        + (f" within each {args['partition_by']}" if args.get("partition_by") else ""),
+        "unique_combination_of_columns": "one row per ("
+        + ", ".join(args.get("combination_of_columns") or [])
+        + ")",
+    }.get(name, f"{name} on {column}")
+    severity = ((test.get("config") or {}).get("severity") or "error").lower()
+    effect = "blocks downstream assets on failure" if severity == "error" else "warns on failure"
+    return f"dbt test `{name}`: {rule} ({severity}: {effect})."
 
 
 translator = AtomDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
@@ -69,4 +141,8 @@ def atom_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
     dbt_vars = partition_vars(context)
     context.log.info(f"dbt build for window {dbt_vars['min_date']} .. {dbt_vars['max_date']} (exclusive)")
     invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context)
-    yield from with_table_stats(invocation.stream(), warehouse_path(), invocation.manifest)
+    window = f"{dbt_vars['min_date']} .. {dbt_vars['max_date']} (exclusive)"
+    for event in with_table_stats(invocation.stream(), warehouse_path(), invocation.manifest):
+        if isinstance(event, dg.Output):  # the date range this materialization covers
+            event = event.with_metadata({**event.metadata, "partition_window": window})
+        yield event

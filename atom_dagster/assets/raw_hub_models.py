@@ -1,5 +1,6 @@
 """Dagster asset `raw/hub_models`: one validated Parquet partition per snapshot day."""
 
+import warnings
 from pathlib import Path
 
 import dagster as dg
@@ -15,6 +16,24 @@ RAW_HUB_MODELS = dg.AssetKey(["raw", "hub_models"])
 CHECK_NAME = "raw_partition_valid"
 PREVIEW_ROWS = 10
 PREVIEW_COLUMNS = ["model_id", "downloads_all_time", "downloads_30d", "pipeline_tag", "name_params_b"]
+
+
+# Partitioned like the asset, so each day's result shows on that day in the UI (without it,
+# Dagster records one unpartitioned result and marks the day's planned check "skipped").
+# partitions_def on a check is a preview feature of dagster 1.13 (pinned); keep its warning quiet.
+with warnings.catch_warnings():
+    warnings.simplefilter("ignore", dg.PreviewWarning)
+    RAW_CHECK = dg.AssetCheckSpec(
+        CHECK_NAME,
+        asset=RAW_HUB_MODELS,
+        blocking=True,
+        partitions_def=daily_partitions,
+        description=(
+            "Great Expectations suite on the staged partition: exact schema, non-null and "
+            "unique `_id`, non-null ids, no negative counts, row count not collapsing below "
+            "half of the previous partition, and every archived record readable."
+        ),
+    )
 
 
 class RawDataConfig(dg.ConfigurableResource):
@@ -37,25 +56,15 @@ class RawDataConfig(dg.ConfigurableResource):
         "archive; the demo archive is SYNTHETIC data. A partition is written to a staging file, "
         "validated by Great Expectations, and promoted atomically only if it passes."
     ),
-    check_specs=[
-        dg.AssetCheckSpec(
-            CHECK_NAME,
-            asset=RAW_HUB_MODELS,
-            blocking=True,
-            description=(
-                "Great Expectations suite on the staged partition: exact schema, non-null and "
-                "unique `_id`, non-null ids, no negative counts, row count not collapsing below "
-                "half of the previous partition, and every archived record readable."
-            ),
-        )
-    ],
+    check_specs=[RAW_CHECK],
 )
 def raw_hub_models(context: dg.AssetExecutionContext, hub_source: HubSnapshotSource, raw_data: RawDataConfig):
     day = context.partition_key
     raw_root = Path(raw_data.raw_dir)
     try:
         resolved = hub_source.resolve_day(day, context.log)
-        context.log.info(f"Partition {day}: reading {resolved.detail}")
+        pages = sum(1 for page in (resolved.path / "hub" / "models").glob("*") if page.is_file())
+        context.log.info(f"Partition {day}: reading {resolved.detail} ({pages} page files of models)")
         report, manifest = landing.parse_archive_day(resolved.path)
     except (SourceUnavailable, ArchiveError) as exc:
         message = f"Partition {day}: {exc} Nothing was promoted; earlier partitions are untouched."
@@ -118,4 +127,9 @@ def raw_hub_models(context: dg.AssetExecutionContext, hub_source: HubSnapshotSou
             ),
         }
     )
-    yield dg.AssetCheckResult(check_name=CHECK_NAME, passed=True, metadata=check_meta)
+    yield dg.AssetCheckResult(
+        check_name=CHECK_NAME,
+        passed=True,
+        metadata=check_meta,
+        description=f"{outcome.describe(day)} ({len(df)} models)",
+    )

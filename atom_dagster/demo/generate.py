@@ -4,7 +4,9 @@ The archive looks like what the live capture writes (see ``atom_dagster.sources.
 one directory per day with ``hub/models/<namespace>-<NNNN>.json`` pages (JSON arrays of
 ``GET /api/models?author=<ns>&expand=...`` objects), ``hub/models/derivatives-<NNNN>.json``
 pages of third-party derivatives, ``hub/model_info/children.jsonl`` (``childrenModelCount``
-per tracked first-party model) and a ``MANIFEST.json`` marked ``"synthetic": true``.
+per tracked first-party model, with its ``inferenceProviderMapping``), SYNTHETIC OpenRouter
+files (``openrouter/models.json``, ``openrouter/rankings-daily.json``; see
+``atom_dagster.demo.openrouter``) and a ``MANIFEST.json`` marked ``"synthetic": true``.
 
 Organization and model *names* are real Hub namespaces and plausible repo ids (a few
 models released during the window are invented); every *number* (downloads, likes,
@@ -73,6 +75,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from atom_dagster.demo import openrouter as demo_openrouter
 from atom_dagster.sources.archive import HUB_MODEL_INFO_DIR, HUB_MODELS_DIR, ArchiveWriter
 
 DEMO_START = date(2026, 10, 1)  # fixed, never derived from today
@@ -1652,6 +1655,8 @@ def _write_day(archive_root: Path, day: date, day_no: int, models: list[Model],
              "status": 200, "page": k},
         )
     infos = []
+    start = day - timedelta(days=day_no - 1)
+    served = demo_openrouter.served_model_ids([(m.id, m.kind, m.peak) for m in models if m.tracked])
     for model in sorted((m for m in present if m.tracked), key=lambda m: _identity(m, day_no)[0]):
         age = (day - model.created.date()).days
         ramp = min(1.0, (age + 1) / 60) * (1 + 0.003 * j)
@@ -1660,13 +1665,40 @@ def _write_day(archive_root: Path, day: date, day_no: int, models: list[Model],
             demo = sum(1 for when, rel in children_of.get(model.id, []) if when <= day and rel == relation)
             counts[relation] = int(model.children_base.get(relation, 0) * ramp) + demo
         repo_id = _identity(model, day_no)[0]
-        infos.append({"_id": model.uid, "childrenModelCount": counts, "id": repo_id})
+        providers = (
+            demo_openrouter.provider_mapping(model.id, model.kind, model.created.date(), day, start)
+            if model.id in served else {}
+        )
+        infos.append({"_id": model.uid, "childrenModelCount": counts, "id": repo_id,
+                      "inferenceProviderMapping": providers})
     writer.write_jsonl(
         f"{HUB_MODEL_INFO_DIR}/{CHILDREN_FILE}", infos,
-        {"endpoint": "/api/models/{repo_id}", "params": {"expand": ["childrenModelCount"]}, "status": 200,
-         "count": len(infos)},
+        {"endpoint": "/api/models/{repo_id}",
+         "params": {"expand": ["childrenModelCount", "inferenceProviderMapping"]},
+         "status": 200, "count": len(infos)},
     )
-    writer.finish(extra={"synthetic": True, "note": SYNTHETIC_NOTE})
+    extra: dict[str, Any] = {"synthetic": True, "note": SYNTHETIC_NOTE}
+    _write_openrouter(writer, day, day_no, start, models, extra)
+    writer.finish(extra=extra)
+
+
+def _write_openrouter(writer: ArchiveWriter, day: date, day_no: int, start: date, models: list[Model],
+                      extra: dict[str, Any]) -> None:
+    """SYNTHETIC OpenRouter catalogue and rankings of the day (one day without rankings, as without a key)."""
+    hub_created = {m.id: m.created.date() for m in models}
+    writer.write_body(
+        "openrouter/models.json", demo_openrouter.catalogue_body(day, start, hub_created),
+        {"endpoint": "/api/v1/models", "params": {"output_modalities": "all"}, "status": 200},
+    )
+    if day_no == demo_openrouter.SKIPPED_RANKINGS_DAY:
+        extra["openrouter"] = {"rankings": f"skipped: {demo_openrouter.SKIPPED_RANKINGS_REASON}"}
+        return
+    iso = day.isoformat()
+    writer.write_body(
+        "openrouter/rankings-daily.json", demo_openrouter.rankings_body(day, start, hub_created),
+        {"endpoint": "/api/v1/datasets/rankings-daily", "params": {"start_date": iso, "end_date": iso},
+         "status": 200},
+    )
 
 
 def build_models(start: date = DEMO_START, days: int = DEMO_DAYS, scale: float = 1.0,

@@ -3,12 +3,20 @@
 Write-audit-publish: a partition is written to a staging file, validated, and only then moved
 into ``raw/hub_models/snapshot_date=YYYY-MM-DD/data.parquet`` with one atomic rename, so a
 failure at any point leaves the previous good partition in place.
+
+Concurrency: staging a partition takes an exclusive lock on it (``raw/.locks/<table>/<day>.lock``)
+until it is promoted or discarded, so two runs landing the same partition at once take turns
+(the second waits, up to ``LOCK_TIMEOUT`` seconds) and never promote each other's half-written
+file. The lock dies with its process, so a crashed run never blocks the next one.
 """
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
+import threading
+import time
 from pathlib import Path
 
 import pandas as pd
@@ -33,6 +41,12 @@ from atom_dagster.sources.archive import (
 
 TABLE = "hub_models"
 DATA_FILE = "data.parquet"
+# How long a run waits for another run landing the same partition before giving up.
+LOCK_TIMEOUT = 600.0
+_LOCK_POLL = 0.05
+# Hub counters the marts cannot do without: a record lacking one is rejected, not loaded as null.
+REQUIRED_COUNTS = {"downloads_all_time": "downloadsAllTime"}
+COUNT_SOURCES = {"downloads_30d": "downloads", "downloads_all_time": "downloadsAllTime", "likes": "likes"}
 
 LINEAGE_TYPE = pa.list_(
     pa.struct(
@@ -90,12 +104,27 @@ def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
         verify_manifest(day_path, manifest)
     report = ParseReport()
     parsed: list[dict] = []
+    origin: dict[int, tuple[str, int]] = {}  # id(row) -> (file, position), for messages
     for record in iter_records(day_path, HUB_MODELS_DIR):
         report.records_read += 1
         try:
-            parsed.append(parse_hub_model(record.obj, report.repairs))
+            row = parse_hub_model(record.obj, report.repairs)
         except RecordError as exc:
-            report.rejected.append({"file": record.file, "position": record.position, "reason": str(exc)})
+            model_id = record.obj.get("id") if isinstance(record.obj, dict) else None
+            entry = {"file": record.file, "position": record.position, "reason": str(exc)}
+            if isinstance(model_id, str) and model_id:
+                entry["id"] = model_id
+            report.rejected.append(entry)
+            continue
+        origin[id(row)] = (record.file, record.position)
+        parsed.append(row)
+    if report.records_read == 0:
+        pages = [p.name for p in sorted((day_path / HUB_MODELS_DIR).glob("*")) if p.is_file()]
+        what = f"its {len(pages)} page file(s) hold no model" if pages else "it has no page files"
+        raise ArchiveError(
+            f"{day_path}: an empty day: {what} under {HUB_MODELS_DIR}/ (a capture that fetched nothing"
+            " is not a day without models)."
+        )
     infos: dict[str, dict] = {}
     for record in iter_records(day_path, HUB_MODEL_INFO_DIR):
         obj = record.obj
@@ -111,6 +140,24 @@ def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
             )
     report.rows = collapse_duplicates(parsed, report)
     merge_model_info(report.rows, infos)
+    for row in report.rows:
+        file, position = origin[id(row)]
+        for column, field_name in COUNT_SOURCES.items():
+            value = row.get(column)
+            reason = None
+            if value is None and column in REQUIRED_COUNTS:
+                reason = f"missing `{field_name}` (the daily-downloads marts need it; never loaded as null)"
+            elif value is not None and value < 0:
+                reason = f"`{field_name}` is negative ({value}); Hub counters are never below 0"
+            if reason:
+                report.rejected.append(
+                    {"file": file, "position": position, "id": row["model_id"], "reason": reason}
+                )
+        # Kept in raw with parent_valid = false; fct_model_lineage drops the edge and
+        # agg_lineage_rejections counts it. Counted here so the partition's metadata shows it.
+        dropped = sum(1 for edge in row["lineage"] if not edge["parent_valid"])
+        if dropped:
+            report.repairs["lineage_invalid_parent_dropped"] += dropped
     return report, manifest
 
 
@@ -130,28 +177,110 @@ def staging_path(raw_root: Path, day: str, table: str = TABLE) -> Path:
     return Path(raw_root) / ".staging" / table / day / DATA_FILE
 
 
-def stage(raw_root: Path, day: str, table_data: pa.Table, table: str = TABLE) -> Path:
-    """Write the partition to its staging file (replacing an earlier staged attempt)."""
-    path = staging_path(raw_root, day, table)
+class PartitionBusy(RuntimeError):
+    """Another run kept the partition's landing lock for longer than the wait allowed."""
+
+
+# Locks this process holds, by staged path: staging the same partition again re-uses the lock.
+_HELD: dict[Path, object] = {}
+_HELD_GUARD = threading.Lock()
+
+
+def lock_path(raw_root: Path, day: str, table: str = TABLE) -> Path:
+    return Path(raw_root) / ".locks" / table / f"{day}.lock"
+
+
+def _acquire(raw_root: Path, day: str, table: str, staged: Path, timeout: float) -> None:
+    with _HELD_GUARD:
+        if staged in _HELD:
+            return
+    path = lock_path(raw_root, day, table)
     path.parent.mkdir(parents=True, exist_ok=True)
-    # Deterministic bytes: same input, same file (no timestamps in Parquet metadata).
-    pq.write_table(table_data, path, compression="zstd", write_statistics=True)
+    handle = open(path, "a+")  # noqa: SIM115 -- held until promote/discard (or process exit)
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            break
+        except BlockingIOError:
+            if time.monotonic() >= deadline:
+                handle.seek(0)
+                holder = handle.read().strip() or "unknown"
+                handle.close()
+                raise PartitionBusy(
+                    f"Partition {day} of raw/{table} is being landed by another run ({holder}) and its"
+                    f" lock {path} was not released within {timeout:g} s; nothing was written."
+                    " Retry when it finishes."
+                ) from None
+            time.sleep(_LOCK_POLL)
+    handle.seek(0)
+    handle.truncate()
+    handle.write(f"pid {os.getpid()}\n")
+    handle.flush()
+    with _HELD_GUARD:
+        _HELD[staged] = handle
+
+
+def _release(staged: Path) -> None:
+    with _HELD_GUARD:
+        handle = _HELD.pop(Path(staged), None)
+    if handle is not None:
+        fcntl.flock(handle, fcntl.LOCK_UN)
+        handle.close()
+
+
+def _fsync_dir(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def stage(
+    raw_root: Path, day: str, table_data: pa.Table, table: str = TABLE, lock_timeout: float | None = None
+) -> Path:
+    """Write the partition to its staging file (replacing an earlier staged attempt).
+
+    Takes the partition's landing lock (waiting for another run landing it); released by
+    :func:`promote` or :func:`discard`. The staged file is complete or absent, never half written.
+    """
+    path = staging_path(raw_root, day, table)
+    _acquire(raw_root, day, table, path, LOCK_TIMEOUT if lock_timeout is None else lock_timeout)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(path.name + ".tmp")
+        # Deterministic bytes: same input, same file (no timestamps in Parquet metadata).
+        pq.write_table(table_data, tmp, compression="zstd", write_statistics=True)
+        with open(tmp, "rb+") as fh:
+            os.fsync(fh.fileno())  # the bytes are on disk before any rename publishes them
+        os.replace(tmp, path)
+    except BaseException:
+        _release(path)
+        raise
     return path
 
 
 def promote(staged: Path, raw_root: Path, day: str, table: str = TABLE) -> Path:
     """Move a validated staged file into place with one atomic rename."""
-    final_dir = partition_dir(raw_root, day, table)
-    final_dir.mkdir(parents=True, exist_ok=True)
-    final = final_dir / DATA_FILE
-    os.replace(staged, final)
-    shutil.rmtree(staged.parent, ignore_errors=True)
+    try:
+        final_dir = partition_dir(raw_root, day, table)
+        final_dir.mkdir(parents=True, exist_ok=True)
+        final = final_dir / DATA_FILE
+        os.replace(staged, final)
+        _fsync_dir(final_dir)
+        shutil.rmtree(staged.parent, ignore_errors=True)
+    finally:
+        _release(staged)
     return final
 
 
 def discard(staged: Path) -> None:
     """Drop a staged file that failed validation."""
-    shutil.rmtree(Path(staged).parent, ignore_errors=True)
+    try:
+        shutil.rmtree(Path(staged).parent, ignore_errors=True)
+    finally:
+        _release(Path(staged))
 
 
 def previous_partition_rows(raw_root: Path, day: str, table: str = TABLE) -> tuple[str, int] | None:

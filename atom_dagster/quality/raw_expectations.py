@@ -33,9 +33,21 @@ class ValidationOutcome:
         lines = [f"Partition {day} failed validation and was NOT promoted (previous data kept):"]
         for failure in self.failures:
             examples = failure.get("examples")
-            suffix = f"; examples: {examples}" if examples else ""
+            suffix = f"; examples: {_format_examples(examples)}" if examples else ""
             lines.append(f"- {failure['expectation']}: {failure['detail']}{suffix}")
         return "\n".join(lines)
+
+
+def _format_examples(examples: list[Any]) -> str:
+    """Rejected records as ``file record N (id): rule``; other examples (rows) as they are."""
+    if not all(isinstance(e, dict) and {"file", "position", "reason"} <= e.keys() for e in examples):
+        return str(examples)
+    parts = []
+    for e in examples:
+        unit = "line" if str(e["file"]).endswith((".jsonl", ".jsonl.gz")) else "record"
+        model = f" ({e['id']})" if e.get("id") else ""
+        parts.append(f"{e['file']} {unit} {e['position']}{model}: {e['reason']}")
+    return " | ".join(parts)
 
 
 def build_suite(columns: list[str], min_rows: int):

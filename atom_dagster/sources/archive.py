@@ -9,7 +9,9 @@ Layout of one day (see README, "Snapshot archive")::
     <archive>/<YYYY-MM-DD>/MANIFEST.json                 requests, status, sha256 of every file
 
 A day is written into ``<day>.partial/`` and renamed into place only when complete, so a
-crashed capture never looks like a finished day.
+crashed capture never looks like a finished day. A resumable writer (``resume_key``) also keeps
+``<day>.partial/PROGRESS.json`` -- the files written so far, their sha256, the requests made and
+the caller's cursor -- updated after every body, so a killed capture continues where it stopped.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import os
 import shutil
 from collections.abc import Iterator
 from dataclasses import dataclass, field
@@ -25,7 +28,9 @@ from pathlib import Path
 from typing import Any
 
 MANIFEST_NAME = "MANIFEST.json"
+PROGRESS_NAME = "PROGRESS.json"
 FORMAT_VERSION = "atom-snapshot/1"
+PROGRESS_FORMAT = "atom-capture-progress/1"
 HUB_MODELS_DIR = "hub/models"
 HUB_MODEL_INFO_DIR = "hub/model_info"
 
@@ -60,6 +65,22 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
+def _write_atomically(target: Path, body: bytes, durable: bool) -> None:
+    """Write ``target`` through a temporary file and one rename: readers see old or new, never half."""
+    tmp = target.with_name(target.name + ".tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(body)
+        if durable:  # survive a power cut too, not only a killed process
+            fh.flush()
+            os.fsync(fh.fileno())
+    tmp.replace(target)
+
+
+def _json_native(value: Any) -> Any:
+    # What a value looks like after a round trip through PROGRESS.json (tuples become lists).
+    return json.loads(json.dumps(value, sort_keys=True))
+
+
 @dataclass
 class ArchiveWriter:
     """Writes one day of the archive; call :meth:`finish` to publish it atomically."""
@@ -73,20 +94,107 @@ class ArchiveWriter:
     # A fixed clock makes generated archives byte-identical from run to run (demo data).
     fixed_time: str | None = None
     started_at: str = ""
+    # Resumable capture: with a key (JSON data naming the capture's parameters, never secrets) an
+    # existing ``<day>.partial/`` whose PROGRESS.json has the same key is picked up (``resumed``,
+    # ``state`` restored); any other partial day is discarded and the capture starts clean.
+    resume_key: Any = None
+    state: dict[str, Any] = field(default_factory=dict)
+    resumed: bool = False
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self._clock()
         self.archive_root = Path(self.archive_root)
         self.partial_dir = self.archive_root / f"{self.day}.partial"
+        if self.resume_key is not None:
+            self.resume_key = _json_native(self.resume_key)
+            if not self._restore():
+                self._discard_partial()
         self.partial_dir.mkdir(parents=True, exist_ok=True)
+
+    def _owned_paths(self) -> list[Path]:
+        """What this writer manages in ``<day>.partial/``: ``hub/``, the manifest, the progress file
+        and temporaries. Other sources' folders published into the partial day (``openrouter/``) are
+        left alone, deepest paths first."""
+        top = [self.partial_dir / name for name in ("hub", MANIFEST_NAME, PROGRESS_NAME)]
+        top += list(self.partial_dir.glob("*.tmp"))
+        found: list[Path] = []
+        for path in top:
+            if path.is_dir():
+                found += list(path.rglob("*"))
+            if path.exists():
+                found.append(path)
+        return sorted(found, key=lambda p: len(p.parts), reverse=True)
+
+    def _discard_partial(self) -> None:
+        # A partial day from another capture (other parameters, damaged files): start clean.
+        for path in self._owned_paths():
+            if path.is_dir():
+                shutil.rmtree(path, ignore_errors=True)
+            else:
+                path.unlink(missing_ok=True)
+
+    @property
+    def durable(self) -> bool:
+        return self.resume_key is not None
+
+    def _restore(self) -> bool:
+        """Pick up the partial day if its progress matches this capture and its files are intact."""
+        try:
+            progress = json.loads((self.partial_dir / PROGRESS_NAME).read_text())
+        except (OSError, ValueError):
+            return False
+        if not isinstance(progress, dict) or (
+            progress.get("format"),
+            progress.get("snapshot_date"),
+            progress.get("source"),
+            progress.get("key"),
+        ) != (PROGRESS_FORMAT, self.day, self.source, self.resume_key):
+            return False
+        files = progress.get("files")
+        if not isinstance(files, dict):
+            return False
+        for rel, meta in files.items():
+            target = self.partial_dir / rel
+            if not target.is_file() or sha256_file(target) != (meta or {}).get("sha256"):
+                return False
+        # Anything of ours not in the progress file was written after the last checkpoint (a body
+        # whose bookkeeping never happened, a stale manifest, a .tmp): drop it, it is fetched again.
+        for path in self._owned_paths():
+            rel = path.relative_to(self.partial_dir).as_posix()
+            if path.is_file() and rel not in files and rel != PROGRESS_NAME:
+                path.unlink()
+        self.files = files
+        self.requests = list(progress.get("requests") or [])
+        self.started_at = progress.get("started_at") or self.started_at
+        self.state = progress.get("state") or {}
+        self.resumed = True
+        return True
+
+    def checkpoint(self, state: dict[str, Any]) -> None:
+        """Record the files written so far and the caller's cursor in ``PROGRESS.json``."""
+        if self.resume_key is None:
+            raise ValueError("checkpoint() needs a writer created with resume_key")
+        self.state = state
+        progress = {
+            "format": PROGRESS_FORMAT,
+            "snapshot_date": self.day,
+            "source": self.source,
+            "key": self.resume_key,
+            "started_at": self.started_at,
+            "updated_at": self._clock(),
+            "complete": False,
+            "requests": self.requests,
+            "files": dict(sorted(self.files.items())),
+            "state": state,
+        }
+        body = json.dumps(progress, indent=1, sort_keys=True).encode()
+        _write_atomically(self.partial_dir / PROGRESS_NAME, body, durable=True)
 
     def write_body(self, rel_path: str, body: bytes, request: dict[str, Any] | None = None) -> Path:
         """Store one response body verbatim under ``rel_path`` and record it in the manifest."""
         target = self.partial_dir / rel_path
         target.parent.mkdir(parents=True, exist_ok=True)
-        tmp = target.with_name(target.name + ".tmp")
-        tmp.write_bytes(body)
-        tmp.replace(target)
+        _write_atomically(target, body, durable=self.durable)
         self.files[rel_path] = {"sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)}
         if request is not None:
             self.requests.append({**request, "file": rel_path, "fetched_at": self._clock()})
@@ -117,9 +225,15 @@ class ArchiveWriter:
     def finish(self, extra: dict[str, Any] | None = None) -> Path:
         """Write MANIFEST.json and move the day into place, replacing an older copy of it."""
         body = json.dumps(self.manifest(True, extra), indent=2, sort_keys=True).encode()
-        (self.partial_dir / MANIFEST_NAME).write_bytes(body)
+        _write_atomically(self.partial_dir / MANIFEST_NAME, body, durable=self.durable)
         final = day_dir(self.archive_root, self.day)
         if final.exists():
+            # Top-level folders of the replaced day that this capture did not write (another
+            # source's unit, e.g. ``openrouter/``) are carried over, not lost with the old copy.
+            for entry in sorted(final.iterdir()):
+                carried = self.partial_dir / entry.name
+                if entry.name not in (MANIFEST_NAME, PROGRESS_NAME) and not carried.exists():
+                    entry.rename(carried)
             old = final.with_name(f"{self.day}.old")
             shutil.rmtree(old, ignore_errors=True)
             final.rename(old)
@@ -127,6 +241,9 @@ class ArchiveWriter:
             shutil.rmtree(old, ignore_errors=True)
         else:
             self.partial_dir.rename(final)
+        # The manifest supersedes the progress file; until the rename above a crash leaves a
+        # resumable partial day, never a half day that looks complete.
+        (final / PROGRESS_NAME).unlink(missing_ok=True)
         return final
 
 

@@ -6,10 +6,20 @@ The day is written through :class:`ArchiveWriter` into ``<day>.partial/`` and on
 (``finish``) when every request succeeded.
 
 HTTP goes through huggingface_hub's own stack: the shared client of ``get_session`` (so
-``set_client_factory`` controls proxies, certificates and test transports), ``http_backoff``
-for retries (408/429/5xx and network errors; a 429 whose ``RateLimit`` header says
-``r=0`` waits ``t + 1`` seconds, a ``Retry-After: <seconds>`` is honoured, otherwise the wait
-doubles from 1 s up to 8 s), ``hf_raise_for_status`` for typed errors and ``build_hf_headers``.
+``set_client_factory`` controls proxies, certificates and test transports), ``hf_raise_for_status``
+for typed errors and ``build_hf_headers``. Retries are ours, with the waits of ``http_backoff``
+but bounded and logged: 408/429/5xx and network errors (timeouts, refused or reset connections,
+bodies cut short) are retried up to ``max_retries`` times; a 429 whose ``RateLimit`` header says
+``r=0`` waits ``t + 1`` seconds, a ``Retry-After: <seconds>`` waits that long, otherwise the wait
+doubles from 1 s up to 8 s. A server asking for a wait longer than ``max_wait`` fails the capture
+at once instead of hanging it. Every failure names the request (endpoint, org and page, or
+model), the cause and the retries spent; the token never appears in it.
+
+Resuming: after every archived page the writer's ``PROGRESS.json`` records, per org, the pages
+done and the ``Link`` URL of the next page (the cursor). A capture that died (error, SIGKILL)
+leaves ``<day>.partial/``; the next capture of the same day with the same parameters continues
+from the first page not yet archived. One capture per day at a time (a lock file under
+``<archive>/.locks/``); a second one fails at once and says so.
 
 The page loop is ours, not ``HfApi.list_models``: each page's raw body and cursor must be
 archived, and ``list_models`` only yields parsed objects.
@@ -17,9 +27,11 @@ archived, and ``list_models`` only yields parsed objects.
 
 from __future__ import annotations
 
-import contextvars
+import contextlib
+import fcntl
 import json
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -27,9 +39,16 @@ from urllib.parse import parse_qs, quote, urljoin, urlsplit
 
 import httpx2
 from huggingface_hub.errors import HfHubHTTPError, RepositoryNotFoundError
-from huggingface_hub.utils import build_hf_headers, get_session, hf_raise_for_status, http_backoff
+from huggingface_hub.utils import (
+    build_hf_headers,
+    close_session,
+    get_session,
+    hf_raise_for_status,
+    parse_ratelimit_headers,
+)
 
 from atom_dagster.sources.archive import HUB_MODEL_INFO_DIR, HUB_MODELS_DIR, ArchiveWriter
+from atom_dagster.sources.hub_source import SourceUnavailable
 
 HUB_LIST_EXPAND = [
     "author",
@@ -48,17 +67,23 @@ HUB_LIST_EXPAND = [
     "baseModels",
 ]
 # With ``expand`` the Hub returns ONLY the listed fields, plus ``_id`` and ``id`` (always).
-MODEL_INFO_EXPAND = ["childrenModelCount"]
+MODEL_INFO_EXPAND = ["childrenModelCount", "inferenceProviderMapping"]
 
-# What http_backoff retries by default (huggingface_hub.utils._http): after ``max_retries``
-# retries it re-raises the network exception or calls hf_raise_for_status on the last response.
+# What is retried (the same as huggingface_hub's http_backoff); anything else fails at once.
 _RETRIED_STATUS = (408, 429, 500, 502, 503, 504)
 _RETRIED_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
+_BASE_WAIT = 1.0  # first backoff wait (seconds), doubled per retry ...
+_MAX_BACKOFF = 8.0  # ... up to this
+# The Hub's rate limits are 5-minute windows: a wait of up to one window (+1 s) is honoured.
+DEFAULT_MAX_WAIT = 330.0
 _LOG_EVERY_MODEL_INFO = 100
 
 
-class CaptureError(RuntimeError):
-    """A live capture failed; the message names endpoint, org, page (or model) and cause."""
+class CaptureError(SourceUnavailable):
+    """A live capture failed; the message names endpoint, org, page (or model) and cause.
+
+    A :class:`SourceUnavailable`: the raw asset reports it as its failed check, not as a crash.
+    """
 
 
 @dataclass
@@ -70,28 +95,6 @@ class CaptureResult:
     models: int
     model_info: int
     not_found: list[str] = field(default_factory=list)
-
-
-# --- request counting ---------------------------------------------------------------------
-# http_backoff hides its retries; a request event hook on the shared client sees every attempt.
-# The counter lives in a ContextVar, so the hook is a no-op for anybody else using the client
-# (other threads, other captures). If http_backoff replaces the client after a ConnectError,
-# the retries on the new client are not seen; each call still counts at least once.
-_ATTEMPTS: contextvars.ContextVar[list[int] | None] = contextvars.ContextVar(
-    "_hub_live_attempts", default=None
-)
-
-
-def _count_attempt(request: httpx2.Request) -> None:
-    counter = _ATTEMPTS.get()
-    if counter is not None:
-        counter[0] += 1
-
-
-def _install_counter(client: httpx2.Client) -> None:
-    hooks = client.event_hooks
-    if _count_attempt not in hooks["request"]:
-        client.event_hooks = {**hooks, "request": [*hooks["request"], _count_attempt]}
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -132,31 +135,42 @@ def _origin(url: str) -> tuple[str, str]:
     return parts.scheme.lower(), parts.netloc.lower()
 
 
-def _describe(exc: BaseException, max_retries: int) -> str:
-    """Short cause of a failed request: status and reason, or the exception; retries if exhausted."""
+def _describe(exc: BaseException) -> str:
+    """Short cause of a failed request: status and reason (and the server's word), or the exception."""
     if isinstance(exc, HfHubHTTPError) and exc.response is not None:
         response = exc.response
         cause = f"{response.status_code} {response.reason_phrase}".strip()
         server = (exc.server_message or "").strip().splitlines()
         if server and server[0] and server[0].lower() not in cause.lower():
             cause += f" ({server[0][:200]})"
-        if response.status_code in _RETRIED_STATUS and max_retries > 0:
-            cause += f" after {max_retries} retries"
         return cause
-    cause = f"{type(exc).__name__}: {exc}".strip()
-    if isinstance(exc, _RETRIED_EXCEPTIONS) and max_retries > 0:
-        cause += f" after {max_retries} retries"
-    return cause
+    detail = str(exc).strip()
+    if isinstance(exc, httpx2.TimeoutException):
+        detail = f"{detail or 'timed out'}; no answer within the client timeout"
+    return f"{type(exc).__name__}: {detail}" if detail else type(exc).__name__
 
 
 def _exhausted(exc: BaseException) -> bool:
+    """True when ``exc`` is what is left after every retry (a retried status or network error)."""
     if isinstance(exc, HfHubHTTPError) and exc.response is not None:
         return exc.response.status_code in _RETRIED_STATUS
     return isinstance(exc, _RETRIED_EXCEPTIONS)
 
 
+def _server_wait(response: httpx2.Response) -> tuple[float, str] | None:
+    """The wait the server asks for: ``RateLimit`` (429, r=0) t + 1 s, else ``Retry-After`` seconds."""
+    if response.status_code == 429:
+        info = parse_ratelimit_headers(response.headers)
+        if info is not None and info.remaining == 0:
+            return float(info.reset_in_seconds) + 1, f"RateLimit t={info.reset_in_seconds}"
+    value = (response.headers.get("retry-after") or "").strip()
+    if value.isdigit():
+        return float(value), f"Retry-After {value}"
+    return None
+
+
 class _Session:
-    """One capture's view of the Hub: headers, counting, redaction, uniform errors."""
+    """One capture's view of the Hub: headers, bounded retries, counting, redaction, uniform errors."""
 
     def __init__(
         self,
@@ -165,12 +179,14 @@ class _Session:
         max_retries: int,
         timeout: float | None,
         log: Callable[[str], None],
+        max_wait: float = DEFAULT_MAX_WAIT,
     ) -> None:
         self.endpoint = endpoint
         self.headers = build_hf_headers(token=token)
         self.redact = _Redactor(token, self.headers)
-        self.max_retries = max_retries
+        self.max_retries = max(0, max_retries)
         self.timeout = timeout
+        self.max_wait = max_wait
         self._log = log
         self.requests = 0
         self.retried = 0
@@ -178,61 +194,118 @@ class _Session:
     def log(self, message: str) -> None:
         self._log(self.redact(message))
 
-    def fail(self, what: str, cause: str) -> CaptureError:
-        return CaptureError(self.redact(f"GET {what} failed: {cause}"))
+    def fail(self, what: str, cause: str, retries: int = 0) -> CaptureError:
+        spent = f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
+        return CaptureError(self.redact(f"GET {what} failed: {cause} (endpoint {self.endpoint}){spent}"))
 
     def get(self, url: str, what: str, params: dict[str, Any] | None = None) -> httpx2.Response:
-        """GET with http_backoff; raises HfHubHTTPError/httpx2 errors untouched (callers decide)."""
-        counter = [0]
-        token = _ATTEMPTS.set(counter)
-        try:
-            _install_counter(get_session())
+        """GET with bounded retries.
+
+        Returns a 2xx/3xx response; raises the typed HfHubHTTPError of a non-retried status, or the
+        last error once retries are spent (callers decide), or CaptureError when the server asks
+        to wait longer than ``max_wait``.
+        """
+        backoff = _BASE_WAIT
+        attempt = 0
+        while True:
+            attempt += 1
+            self.requests += 1
             try:
-                response = http_backoff(
-                    "GET",
-                    url,
-                    params=params,
-                    headers=self.headers,
-                    timeout=self.timeout,
-                    max_retries=self.max_retries,
+                response = get_session().request(
+                    "GET", url, params=params, headers=self.headers, timeout=self.timeout
                 )
-                hf_raise_for_status(response)
-            except BaseException as exc:
-                floor = self.max_retries + 1 if _exhausted(exc) else 1
-                self.requests += max(counter[0], floor)
-                raise
-            attempts = max(counter[0], 1)
-            self.requests += attempts
-            if attempts > 1:
-                self.retried += attempts - 1
-                self.log(f"GET {what}: succeeded after {attempts - 1} retr{'y' if attempts == 2 else 'ies'}")
-            return response
-        finally:
-            _ATTEMPTS.reset(token)
+            except _RETRIED_EXCEPTIONS as exc:
+                if isinstance(exc, httpx2.ConnectError):
+                    close_session()  # as http_backoff does: a broken connection may poison the client
+                if attempt > self.max_retries:
+                    raise
+                cause, asked = _describe(exc), None
+            else:
+                if response.status_code not in _RETRIED_STATUS or attempt > self.max_retries:
+                    hf_raise_for_status(response)
+                    if attempt > 1:
+                        retries = f"{attempt - 1} retr{'y' if attempt == 2 else 'ies'}"
+                        self.log(f"GET {what}: succeeded after {retries}")
+                    return response
+                cause = f"{response.status_code} {response.reason_phrase}".strip()
+                asked = _server_wait(response)
+            if asked is not None:
+                wait, basis = asked
+                if wait > self.max_wait:
+                    raise self.fail(
+                        what,
+                        f"{cause}; the server asks to wait {wait:g} s ({basis}), longer than the"
+                        f" {self.max_wait:g} s a capture waits; run it again later (it resumes)",
+                        attempt - 1,
+                    )
+            else:
+                wait, basis = backoff, "backoff"
+                backoff = min(_MAX_BACKOFF, backoff * 2)
+            self.retried += 1
+            self.log(f"GET {what}: {cause}; retry {attempt}/{self.max_retries} in {wait:g} s ({basis})")
+            time.sleep(wait)
 
     def get_or_fail(self, url: str, what: str, params: dict[str, Any] | None = None) -> httpx2.Response:
         try:
             return self.get(url, what, params)
+        except CaptureError:
+            raise
         except Exception as exc:  # any failure of the request itself fails the capture
-            raise self.fail(what, _describe(exc, self.max_retries)) from exc
+            raise self.fail(what, _describe(exc), self.max_retries if _exhausted(exc) else 0) from exc
+
+
+@contextlib.contextmanager
+def _day_lock(archive_root: Path, day: str) -> Iterator[None]:
+    """Hold ``<archive>/.locks/<day>.lock``: one capture of a day at a time (released on any exit)."""
+    lock_dir = archive_root / ".locks"
+    lock_dir.mkdir(parents=True, exist_ok=True)
+    path = lock_dir / f"{day}.lock"
+    with open(path, "a+") as handle:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            partial = archive_root / f"{day}.partial"
+            raise CaptureError(
+                f"Another capture of {day} is running into {partial} (lock {path}); "
+                "wait for it to finish. Nothing was written by this one."
+            ) from None
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
 
 
 # --- capture ------------------------------------------------------------------------------
 
 
+def _page_file(org: str, page: int) -> str:
+    return f"{HUB_MODELS_DIR}/{org}-{page:04d}.json"
+
+
 def _capture_org_pages(
-    session: _Session, writer: ArchiveWriter, org: str, page_limit: int
-) -> tuple[int, int, list[str]]:
-    """Page through ``/api/models?author=<org>``; returns (pages, models, unique model ids)."""
-    params: dict[str, Any] = {"author": org, "expand": list(HUB_LIST_EXPAND), "limit": page_limit}
+    session: _Session,
+    writer: ArchiveWriter,
+    org: str,
+    page_limit: int,
+    progress: dict[str, Any],
+    save: Callable[[], None],
+) -> None:
+    """Page through ``/api/models?author=<org>`` from where ``progress`` stopped.
+
+    ``progress`` holds ``pages`` (archived so far), ``models`` and ``next`` (the Link URL of the
+    next page: the cursor); it is saved after every archived page.
+    """
+    params: dict[str, Any] | None = {"author": org, "expand": list(HUB_LIST_EXPAND), "limit": page_limit}
+    page = progress["pages"]
     url: str | None = f"{session.endpoint}/api/models"
+    if page:
+        url, params = progress["next"], None  # resume: the cursor URL carries every parameter
     seen_urls: set[str] = set()
-    ids: dict[str, None] = {}
-    page = models = 0
     while url is not None:
         page += 1
         what = f"/api/models?author={org} page {page}"
-        response = session.get_or_fail(url, what, params if page == 1 else None)
+        response = session.get_or_fail(url, what, params)
+        params = None  # later pages: exactly the Link URL
         requested = str(response.request.url) if response.request is not None else url
         seen_urls.add(requested)
         body = response.content
@@ -254,7 +327,7 @@ def _capture_org_pages(
                 raise session.fail(what, "the Link next page repeats an earlier page (cursor loop)")
 
         writer.write_body(
-            f"{HUB_MODELS_DIR}/{org}-{page:04d}.json",
+            _page_file(org, page),
             body,
             request={
                 "endpoint": "/api/models",
@@ -265,14 +338,24 @@ def _capture_org_pages(
                 "models": len(items),
             },
         )
-        models += len(items)
+        progress.update(
+            pages=page, models=progress["models"] + len(items), next=next_url, pages_done=next_url is None
+        )
+        save()
+        session.log(f"[{org}] page {page}: {len(items)} models (requests so far: {session.requests})")
+        url = next_url
+
+
+def _archived_ids(writer: ArchiveWriter, org: str, pages: int) -> list[str]:
+    """Unique model ids of the org's archived pages, in page order (also after a resume)."""
+    ids: dict[str, None] = {}
+    for page in range(1, pages + 1):
+        items = json.loads((writer.partial_dir / _page_file(org, page)).read_bytes())
         for item in items:
             model_id = item.get("id") if isinstance(item, dict) else None
             if isinstance(model_id, str) and model_id:
                 ids.setdefault(model_id, None)
-        session.log(f"[{org}] page {page}: {len(items)} models (requests so far: {session.requests})")
-        url = next_url
-    return page, models, list(ids)
+    return list(ids)
 
 
 def _capture_org_children(
@@ -288,6 +371,8 @@ def _capture_org_children(
         url = f"{session.endpoint}/api/models/{quote(model_id, safe='/')}"
         try:
             response = session.get(url, what, params)
+        except CaptureError:
+            raise
         except HfHubHTTPError as exc:
             status = exc.response.status_code if exc.response is not None else None
             if isinstance(exc, RepositoryNotFoundError) or status == 404:
@@ -295,9 +380,9 @@ def _capture_org_children(
                 missing.append({"id": model_id, "status": status, "error": type(exc).__name__})
                 session.log(f"[{org}] model_info {model_id}: not found ({status})")
                 continue
-            raise session.fail(what, _describe(exc, session.max_retries)) from exc
+            raise session.fail(what, _describe(exc), session.max_retries if _exhausted(exc) else 0) from exc
         except Exception as exc:
-            raise session.fail(what, _describe(exc, session.max_retries)) from exc
+            raise session.fail(what, _describe(exc), session.max_retries if _exhausted(exc) else 0) from exc
         try:
             obj = response.json()
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
@@ -322,6 +407,16 @@ def _capture_org_children(
     return len(infos), missing
 
 
+def _resume_point(orgs: list[str], progress: dict[str, Any]) -> str:
+    for org in orgs:
+        done = progress.get(org) or {}
+        if not done.get("pages_done"):
+            return f"{org} page {done.get('pages', 0) + 1}"
+        if not done.get("children_done"):
+            return f"{org} model_info"
+    return "the manifest (every request was done)"
+
+
 def capture_hub_day(
     archive_root: Path,
     day: str,
@@ -334,55 +429,94 @@ def capture_hub_day(
     log: Callable[[str], None] = print,
     max_retries: int = 5,
     timeout: float | None = 60.0,
+    max_wait: float = DEFAULT_MAX_WAIT,
 ) -> CaptureResult:
     """Capture ``day`` for ``orgs`` from the live Hub into ``archive_root/<day>/``.
 
     Raises :class:`CaptureError` (the token never appears in it) on any failed request or
-    unusable page; the partial day then stays in ``<day>.partial/``. Models answering 404 on
-    ``/api/models/{id}`` are listed in ``not_found`` and in the manifest, and do not fail it.
-    ``token=None`` lets huggingface_hub use the machine's token (HF_TOKEN or the cache).
+    unusable page; the partial day then stays in ``<day>.partial/`` and the next call with the
+    same parameters resumes from the first page not yet archived (an org's model_info requests
+    are redone as a whole). Models answering 404 on ``/api/models/{id}`` are listed in
+    ``not_found`` and in the manifest, and do not fail it. ``token=None`` lets huggingface_hub
+    use the machine's token (HF_TOKEN or the cache).
     """
     endpoint = endpoint.rstrip("/")
-    session = _Session(endpoint, token, max_retries, timeout, log)
-    writer = ArchiveWriter(Path(archive_root), day, source="live")
-    pages = models = model_info = 0
-    not_found: list[dict[str, Any]] = []
-    for org in orgs:
-        org_pages, org_models, model_ids = _capture_org_pages(session, writer, org, page_limit)
-        pages += org_pages
-        models += org_models
-        session.log(
-            f"[{org}] {org_models} models on {org_pages} page(s), {len(model_ids)} unique ids"
-            f" (requests so far: {session.requests})"
-        )
-        if fetch_children:
-            found, missing = _capture_org_children(session, writer, org, model_ids)
-            model_info += found
-            not_found.extend({**m, "org": org} for m in missing)
-    final = writer.finish(
-        extra={
-            "capture": {
-                "orgs": list(orgs),
-                "requests": session.requests,
-                "retries": session.retried,
-                "endpoint": endpoint,
-                "page_limit": page_limit,
-                "expand": list(HUB_LIST_EXPAND),
-                "fetch_children": fetch_children,
-                "not_found": not_found,
+    archive_root = Path(archive_root)
+    orgs = list(orgs)
+    session = _Session(endpoint, token, max_retries, timeout, log, max_wait=max_wait)
+    # What must be equal for a partial day to be continued (never the token).
+    resume_key = {
+        "endpoint": endpoint,
+        "orgs": orgs,
+        "page_limit": page_limit,
+        "expand": list(HUB_LIST_EXPAND),
+        "model_info_expand": list(MODEL_INFO_EXPAND),
+        "fetch_children": fetch_children,
+    }
+    with _day_lock(archive_root, day):
+        writer = ArchiveWriter(archive_root, day, source="live", resume_key=resume_key)
+        state: dict[str, Any] = writer.state if writer.resumed else {}
+        progress: dict[str, Any] = state.setdefault("orgs", {})
+        runs: list[dict[str, Any]] = state.setdefault("runs", [])
+        run: dict[str, Any] = {"started_at": writer._clock(), "requests": 0, "retries": 0}
+        if writer.resumed:
+            run["resumed_from"] = _resume_point(orgs, progress)
+            session.log(
+                f"resuming the capture of {day} from {run['resumed_from']}"
+                f" ({len(writer.files)} files already in {writer.partial_dir})"
+            )
+        runs.append(run)
+
+        def save() -> None:
+            run.update(requests=session.requests, retries=session.retried)
+            writer.checkpoint(state)
+
+        for org in orgs:
+            org_progress = progress.setdefault(
+                org, {"pages": 0, "models": 0, "next": None, "pages_done": False, "children_done": False}
+            )
+            if not org_progress["pages_done"]:
+                _capture_org_pages(session, writer, org, page_limit, org_progress, save)
+                model_ids = _archived_ids(writer, org, org_progress["pages"])
+                session.log(
+                    f"[{org}] {org_progress['models']} models on {org_progress['pages']} page(s),"
+                    f" {len(model_ids)} unique ids (requests so far: {session.requests})"
+                )
+            if fetch_children and not org_progress["children_done"]:
+                model_ids = _archived_ids(writer, org, org_progress["pages"])
+                found, missing = _capture_org_children(session, writer, org, model_ids)
+                org_progress.update(children_done=True, model_info=found, not_found=missing)
+                save()
+        run.update(requests=session.requests, retries=session.retried)
+        totals = {name: sum(progress[o].get(name, 0) for o in orgs) for name in ("pages", "models")}
+        totals["model_info"] = sum(progress[o].get("model_info", 0) for o in orgs)
+        not_found = [{**m, "org": org} for org in orgs for m in progress[org].get("not_found", [])]
+        final = writer.finish(
+            extra={
+                "capture": {
+                    "orgs": orgs,
+                    "requests": sum(r["requests"] for r in runs),
+                    "retries": sum(r["retries"] for r in runs),
+                    "endpoint": endpoint,
+                    "page_limit": page_limit,
+                    "expand": list(HUB_LIST_EXPAND),
+                    "fetch_children": fetch_children,
+                    "not_found": not_found,
+                    "runs": runs,
+                }
             }
-        }
-    )
+        )
     session.log(
-        f"captured {day}: {pages} pages, {models} models, {model_info} model_info,"
-        f" {len(not_found)} not found, {session.requests} requests -> {final}"
+        f"captured {day}: {totals['pages']} pages, {totals['models']} models,"
+        f" {totals['model_info']} model_info, {len(not_found)} not found,"
+        f" {session.requests} requests -> {final}"
     )
     return CaptureResult(
         day=day,
         day_dir=final,
         requests=session.requests,
-        pages=pages,
-        models=models,
-        model_info=model_info,
+        pages=totals["pages"],
+        models=totals["models"],
+        model_info=totals["model_info"],
         not_found=[m["id"] for m in not_found],
     )

@@ -179,8 +179,8 @@ def test_pagination_follows_link_and_archives_pages_verbatim(tmp_path, hub):
         ("hub/model_info/Qwen.jsonl", 5, []),
         ("hub/model_info/deepseek-ai.jsonl", 2, []),
     ]
-    assert all(parse_qsl(r.url.query.decode()) == [("expand", "childrenModelCount")]
-               for r in replay.served("/api/models/"))
+    expand = [("expand", "childrenModelCount"), ("expand", "inferenceProviderMapping")]
+    assert all(parse_qsl(r.url.query.decode()) == expand for r in replay.served("/api/models/"))
 
     # Everything parses with the landing parser.
     rows = [parse_hub_model(rec.obj) for rec in iter_records(day_path, HUB_MODELS_DIR)]
@@ -196,6 +196,9 @@ def test_pagination_follows_link_and_archives_pages_verbatim(tmp_path, hub):
     assert len(infos) == 7
     assert infos[instruct["model_uid"]]["childrenModelCount"]["adapter"] == 2501
     assert parse_hub_model(infos[instruct["model_uid"]])["children_total"] == 1204 + 2501 + 349 + 211
+    # Inference provider availability is archived with the children counts (raw/hub_inference_providers).
+    assert sorted(infos[instruct["model_uid"]]["inferenceProviderMapping"]) == ["featherless-ai", "together"]
+    assert all("inferenceProviderMapping" in info for info in infos.values())
 
     assert "[Qwen] page 2: 2 models (requests so far: 2)" in logs
     assert "[deepseek-ai] page 1: 2 models (requests so far: 9)" in logs

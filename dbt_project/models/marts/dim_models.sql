@@ -118,14 +118,21 @@ select
     buckets.size_bucket,
     buckets.sort_order as size_bucket_order,
     classified.created_at,
-    classified.created_at::date as release_date,
-    'hub_created_at' as release_date_source,
+    coalesce(corrections.release_date, classified.created_at::date) as release_date,
+    case
+        when corrections.release_date is not null then 'curated_correction'
+        when classified.created_at is not null then 'hub_created_at'
+    end as release_date_source,
     classified.pipeline_tag,
     classified.library_name,
     classified.license,
     classified.gated,
     classified.downloads_all_time as latest_downloads_all_time,
     classified.likes as latest_likes,
+    classified.children_finetune,
+    classified.children_adapter,
+    classified.children_quantized,
+    classified.children_merge,
     classified.children_total,
     classified.mainline_exclusion_reason is null as is_mainline,
     classified.mainline_exclusion_reason,
@@ -136,3 +143,5 @@ from classified
 left join {{ ref('size_buckets') }} as buckets
     on classified.total_params_b >= buckets.min_params_b
     and (buckets.max_params_b is null or classified.total_params_b < buckets.max_params_b)
+-- A curated release date wins over the Hub's `createdAt` (repos are often created before launch).
+left join {{ ref('release_date_corrections') }} as corrections on corrections.model_id = classified.model_id

@@ -1,0 +1,344 @@
+"""Raw landing of OpenRouter: an archived ``openrouter/`` folder -> two typed tables.
+
+* ``raw/openrouter_models``: the day's model catalogue, one row per OpenRouter model ``id``.
+* ``raw/openrouter_rankings_daily``: the day's rankings, one row per ``model_permaslug``
+  (top 50 + ``other``), ``total_tokens`` parsed from decimal strings to integers.
+
+Parsing is pure (no I/O besides reading the archive); staging, promotion and discarding reuse
+the generic helpers of :mod:`atom_dagster.landing.raw_hub_models` (``table=`` argument).
+A file that is absent is *no data* (``None``), never an empty table.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+
+from atom_dagster.landing.parse import RecordError, parse_count, parse_timestamp
+from atom_dagster.sources.archive import ArchiveError, read_manifest, verify_manifest
+from atom_dagster.sources.openrouter_live import ATTRIBUTION, MODELS_FILE, OPENROUTER_DIR, RANKINGS_FILE
+
+MODELS_TABLE = "openrouter_models"
+RANKINGS_TABLE = "openrouter_rankings_daily"
+OTHER_PERMASLUG = "other"  # OpenRouter's reserved row: every model outside the day's top 50
+INT64_MAX = 2**63 - 1
+
+RAW_OPENROUTER_MODELS_SCHEMA = pa.schema(
+    [
+        ("model_slug", pa.string()),
+        ("canonical_slug", pa.string()),
+        ("hugging_face_id", pa.string()),
+        ("name", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        ("context_length", pa.int64()),
+        ("modality", pa.string()),
+        ("input_modalities", pa.list_(pa.string())),
+        ("output_modalities", pa.list_(pa.string())),
+        ("tokenizer", pa.string()),
+        ("instruct_type", pa.string()),
+        ("pricing_prompt", pa.string()),
+        ("pricing_completion", pa.string()),
+        ("is_moderated", pa.bool_()),
+        ("capture_source", pa.string()),
+    ]
+)
+MODELS_COLUMNS = RAW_OPENROUTER_MODELS_SCHEMA.names
+
+RAW_OPENROUTER_RANKINGS_SCHEMA = pa.schema(
+    [
+        ("ranking_date", pa.date32()),
+        ("model_permaslug", pa.string()),
+        ("total_tokens", pa.int64()),
+        ("rank", pa.int64()),
+        ("is_other", pa.bool_()),
+        ("as_of", pa.timestamp("us", tz="UTC")),
+        ("dataset_version", pa.string()),
+        ("source_attribution", pa.string()),
+        ("capture_source", pa.string()),
+    ]
+)
+RANKINGS_COLUMNS = RAW_OPENROUTER_RANKINGS_SCHEMA.names
+
+
+@dataclass
+class TableParse:
+    """Rows of one table from one archived file, with rejects (file, position, reason) and repairs."""
+
+    file: str
+    rows: list[dict[str, Any]] = field(default_factory=list)
+    rejected: list[dict[str, Any]] = field(default_factory=list)
+    repairs: Counter = field(default_factory=Counter)
+    records_read: int = 0
+    duplicates_collapsed: int = 0
+    rows_outside_day: int = 0
+    meta: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class OpenRouterDay:
+    """What an archived day holds for OpenRouter; ``None`` for a file the day does not have."""
+
+    models: TableParse | None
+    rankings: TableParse | None
+    manifest: dict[str, Any]
+    synthetic: bool
+    notes: list[str] = field(default_factory=list)
+
+
+# --- parsing rules (pure) -------------------------------------------------------------------
+
+
+def _str_or_none(value: Any) -> str | None:
+    if isinstance(value, str):
+        value = value.strip()
+        return value or None
+    return None
+
+
+def _decimal_text(value: Any) -> str | None:
+    """Prices are decimal strings ("0.000003"); a JSON number is kept as its text."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, int | float):
+        return repr(value)
+    return _str_or_none(value)
+
+
+def _string_list(value: Any) -> list[str]:
+    return [v for v in value if isinstance(v, str)] if isinstance(value, list) else []
+
+
+def parse_openrouter_model(obj: Any, repairs: Counter | None = None) -> dict[str, Any]:
+    """One object of ``GET /api/v1/models`` ``data`` -> one raw row; :class:`RecordError` if unusable."""
+    repairs = Counter() if repairs is None else repairs
+    if not isinstance(obj, dict):
+        raise RecordError(f"a model must be a JSON object, got {type(obj).__name__}")
+    slug = _str_or_none(obj.get("id"))
+    if slug is None:
+        raise RecordError("missing `id` (the OpenRouter model slug)")
+    canonical = _str_or_none(obj.get("canonical_slug"))
+    if canonical is None:
+        canonical = slug
+        repairs["canonical_slug_from_id"] += 1
+    created = obj.get("created")
+    if isinstance(created, int | float) and not isinstance(created, bool):
+        created_at = datetime.fromtimestamp(created, UTC)
+    elif isinstance(created, str) and created.strip():
+        created_at = parse_timestamp(created)
+    else:
+        created_at = None
+    arch = obj.get("architecture") if isinstance(obj.get("architecture"), dict) else {}
+    pricing = obj.get("pricing") if isinstance(obj.get("pricing"), dict) else {}
+    top = obj.get("top_provider") if isinstance(obj.get("top_provider"), dict) else {}
+    moderated = top.get("is_moderated")
+    return {
+        "model_slug": slug,
+        "canonical_slug": canonical,
+        # "" and null both mean: OpenRouter names no Hugging Face repo (no open weights listed).
+        "hugging_face_id": _str_or_none(obj.get("hugging_face_id")),
+        "name": _str_or_none(obj.get("name")),
+        "created_at": created_at,
+        "context_length": parse_count("context_length", obj.get("context_length"), repairs),
+        "modality": _str_or_none(arch.get("modality")),
+        "input_modalities": _string_list(arch.get("input_modalities")),
+        "output_modalities": _string_list(arch.get("output_modalities")),
+        "tokenizer": _str_or_none(arch.get("tokenizer")),
+        "instruct_type": _str_or_none(arch.get("instruct_type")),
+        "pricing_prompt": _decimal_text(pricing.get("prompt")),
+        "pricing_completion": _decimal_text(pricing.get("completion")),
+        "is_moderated": moderated if isinstance(moderated, bool) else None,
+    }
+
+
+_TOKENS_RE = re.compile(r"-?\d+")
+
+
+def parse_total_tokens(value: Any, repairs: Counter) -> int:
+    """``total_tokens`` is a decimal string of an integer ("12345678"); a JSON integer is accepted.
+
+    A negative value is kept as read, so the quality gate rejects it visibly.
+    """
+    if isinstance(value, bool) or value is None:
+        raise RecordError(f"total_tokens must be a decimal integer string, got {value!r}")
+    if isinstance(value, int):
+        repairs["total_tokens_json_integer"] += 1
+        number = value
+    elif isinstance(value, str) and _TOKENS_RE.fullmatch(value.strip()):
+        number = int(value.strip())
+    else:
+        raise RecordError(f"total_tokens must be a decimal integer string, got {value!r}")
+    if abs(number) > INT64_MAX:
+        raise RecordError(f"total_tokens {value!r} does not fit a 64-bit integer")
+    return number
+
+
+def attribution(as_of: str | None) -> str:
+    """OpenRouter's required citation for the rankings, with the snapshot time when known."""
+    return f"{ATTRIBUTION}, as of {as_of}." if as_of else f"{ATTRIBUTION}."
+
+
+def parse_models_body(body: Any, file: str) -> TableParse:
+    """The body of ``GET /api/v1/models``; one row per model ``id`` (a repeated id is collapsed)."""
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise ArchiveError(
+            f"{file}: must be a JSON object with a `data` array (the body of GET /api/v1/models)."
+        )
+    out = TableParse(file)
+    seen: dict[str, dict[str, Any]] = {}
+    for position, obj in enumerate(body["data"], start=1):
+        out.records_read += 1
+        try:
+            row = parse_openrouter_model(obj, out.repairs)
+        except RecordError as exc:
+            out.rejected.append({"file": file, "position": position, "reason": str(exc)})
+            continue
+        if row["model_slug"] in seen:
+            out.duplicates_collapsed += 1
+            continue
+        seen[row["model_slug"]] = row
+    out.rows = [seen[slug] for slug in sorted(seen)]
+    return out
+
+
+def parse_rankings_body(body: Any, file: str, day: str) -> TableParse:
+    """The body of the rankings dataset; keeps the rows of ``day`` (others are counted, not loaded)."""
+    if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+        raise ArchiveError(
+            f"{file}: must be a JSON object with a `data` array "
+            "(the body of GET /api/v1/datasets/rankings-daily)."
+        )
+    out = TableParse(file)
+    meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+    out.meta = meta
+    as_of_text = _str_or_none(meta.get("as_of"))
+    try:
+        as_of = parse_timestamp(as_of_text)
+    except RecordError:
+        as_of = None
+        out.repairs["as_of_unreadable"] += 1
+    version = _str_or_none(meta.get("version"))
+    target = date.fromisoformat(day)
+    kept: list[dict[str, Any]] = []
+    for position, obj in enumerate(body["data"], start=1):
+        out.records_read += 1
+        try:
+            if not isinstance(obj, dict):
+                raise RecordError(f"a row must be a JSON object, got {type(obj).__name__}")
+            try:
+                row_date = date.fromisoformat(str(obj.get("date")))
+            except ValueError as exc:
+                raise RecordError(f"`date` {obj.get('date')!r} is not YYYY-MM-DD") from exc
+            permaslug = _str_or_none(obj.get("model_permaslug"))
+            if permaslug is None:
+                raise RecordError("missing `model_permaslug`")
+            tokens = parse_total_tokens(obj.get("total_tokens"), out.repairs)
+        except RecordError as exc:
+            out.rejected.append({"file": file, "position": position, "reason": str(exc)})
+            continue
+        if row_date != target:
+            out.rows_outside_day += 1
+            continue
+        kept.append(
+            {
+                "ranking_date": row_date,
+                "model_permaslug": permaslug,
+                "total_tokens": tokens,
+                "is_other": permaslug == OTHER_PERMASLUG,
+                "as_of": as_of,
+                "dataset_version": version,
+                "source_attribution": attribution(as_of_text),
+            }
+        )
+    # Rank by tokens (ties by slug), independent of the order the rows were served in.
+    ranked = sorted(
+        (r for r in kept if not r["is_other"]), key=lambda r: (-r["total_tokens"], r["model_permaslug"])
+    )
+    for rank, row in enumerate(ranked, start=1):
+        row["rank"] = rank
+    others = [r for r in kept if r["is_other"]]
+    for row in others:
+        row["rank"] = None
+    out.rows = ranked + others
+    return out
+
+
+# --- reading an archived day ----------------------------------------------------------------
+
+
+def _find(folder: Path, name: str) -> Path | None:
+    for candidate in (folder / name, folder / f"{name}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def _load_json(path: Path, rel: str) -> Any:
+    try:
+        opener = gzip.open if path.name.endswith(".gz") else open
+        with opener(path, "rt", encoding="utf-8") as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise ArchiveError(
+            f"{rel}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+            "the file may be truncated."
+        ) from exc
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise ArchiveError(f"{rel}: cannot be read ({exc}).") from exc
+
+
+def _verify(day_path: Path) -> tuple[dict[str, Any], bool]:
+    """Verify the folder against its own manifest, else the day's entries under ``openrouter/``."""
+    unit = day_path / OPENROUTER_DIR
+    own = read_manifest(unit)
+    day_manifest = read_manifest(day_path) or {}
+    if own:
+        verify_manifest(unit, own)
+        return own, bool(own.get("synthetic"))
+    # A single-writer day (the demo archive) lists openrouter/ files in the day's manifest.
+    prefix = f"{OPENROUTER_DIR}/"
+    entries = {k: v for k, v in (day_manifest.get("files") or {}).items() if k.startswith(prefix)}
+    if entries:
+        verify_manifest(day_path, {"files": entries})
+    return day_manifest, bool(day_manifest.get("synthetic"))
+
+
+def read_openrouter_day(day_path: Path, day: str) -> OpenRouterDay:
+    """Parse ``<day>/openrouter/``; a missing folder or file is ``None`` (no data), never zeros."""
+    day_path = Path(day_path)
+    unit = day_path / OPENROUTER_DIR
+    if not unit.is_dir():
+        return OpenRouterDay(None, None, {}, False, [f"{day_path} has no {OPENROUTER_DIR}/ folder"])
+    manifest, synthetic = _verify(day_path)
+    result = OpenRouterDay(None, None, manifest, synthetic)
+    models_path = _find(unit, MODELS_FILE)
+    if models_path is not None:
+        rel = str(models_path.relative_to(day_path))
+        result.models = parse_models_body(_load_json(models_path, rel), rel)
+    else:
+        result.notes.append(f"no {OPENROUTER_DIR}/{MODELS_FILE}")
+    rankings_path = _find(unit, RANKINGS_FILE)
+    if rankings_path is not None:
+        rel = str(rankings_path.relative_to(day_path))
+        result.rankings = parse_rankings_body(_load_json(rankings_path, rel), rel, day)
+    else:
+        # The folder's own manifest (live capture) or the day's (single-writer days such as the demo).
+        why = (manifest.get("capture") or {}).get("rankings") or (manifest.get(OPENROUTER_DIR) or {}).get(
+            "rankings"
+        )
+        result.notes.append(f"no {OPENROUTER_DIR}/{RANKINGS_FILE}" + (f" (capture: {why})" if why else ""))
+    return result
+
+
+def to_arrow(rows: list[dict[str, Any]], schema: pa.Schema, capture_source: str) -> pa.Table:
+    """Rows as a table with the fixed raw schema (stable across days)."""
+    columns = {name: [row.get(name) for row in rows] for name in schema.names if name != "capture_source"}
+    columns["capture_source"] = [capture_source] * len(rows)
+    return pa.Table.from_pydict(columns, schema=schema)

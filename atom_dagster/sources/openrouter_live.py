@@ -1,0 +1,395 @@
+"""Live capture of one day from OpenRouter into the snapshot archive's ``openrouter/`` folder.
+
+Two endpoints, each body archived verbatim:
+
+* ``GET /api/v1/models?output_modalities=all`` -> ``openrouter/models.json``. Public, no key.
+  Without ``output_modalities`` the catalogue lists text-output models only; ``all`` also
+  returns image, audio, embedding and speech models, so a model never disappears from the
+  catalogue (and from the Hub mapping) because its output modality changed. The marts keep
+  every row; the modalities are columns.
+* ``GET /api/v1/datasets/rankings-daily?start_date=D&end_date=D`` ->
+  ``openrouter/rankings-daily.json``. Needs an API key (``OPENROUTER_API_KEY``): the top 50
+  models by tokens of UTC day D plus one aggregated ``other`` row, ``total_tokens`` as decimal
+  strings. Without a key it is not requested, and the folder's manifest says why.
+
+The folder is one self-contained unit with its own ``openrouter/MANIFEST.json`` (files
+relative to the folder). Why not the day's MANIFEST.json: the Hub capture of the same day is
+written by :class:`~atom_dagster.sources.archive.ArchiveWriter` into ``<day>.partial/`` and
+renamed over ``<day>/`` when it finishes, on its own schedule. A per-source unit lets both
+captures publish independently, and a replay reads both (``hub/`` through the day's manifest,
+``openrouter/`` through its own). The unit is written into a hidden staging folder
+``<archive>/.openrouter-<day>.partial/`` and then copied, folder-renamed, into every
+incarnation of the day that exists: ``<day>/`` (created if needed) and, when a Hub capture of
+that day is under way, ``<day>.partial/`` too, so the Hub's final rename carries it along.
+Residual race (documented in the README): a Hub capture of day D *started after* the
+OpenRouter unit was published replaces ``<day>/`` without it; the raw Parquet already landed
+is unaffected, only the replay copy is lost. The fix belongs in ``ArchiveWriter.finish``
+(carry over top-level folders of the replaced day that the new capture did not write).
+
+HTTP: a plain ``httpx2.Client`` (the client huggingface_hub itself uses), not huggingface_hub's
+shared session, whose hooks add Hub trace headers and refuse requests in ``HF_HUB_OFFLINE``
+mode; OpenRouter is another service. Bounded retries for 408/429/5xx and network errors:
+``Retry-After`` (seconds or an HTTP date) is honoured up to ``max_wait`` seconds, otherwise the
+wait doubles from 1 s up to 8 s; a ``Retry-After`` longer than ``max_wait`` fails at once with
+the wait in the message (the Data API also has a daily quota). Redirects are not followed (the
+key must not travel elsewhere). A 401/403 names the endpoint and says the key was rejected;
+the key itself never appears in logs, manifests or errors.
+"""
+
+from __future__ import annotations
+
+import email.utils
+import hashlib
+import json
+import shutil
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any
+
+import httpx2
+
+from atom_dagster.sources.archive import FORMAT_VERSION, MANIFEST_NAME, day_dir
+
+OPENROUTER_ENDPOINT = "https://openrouter.ai"
+OPENROUTER_DIR = "openrouter"
+MODELS_FILE = "models.json"
+RANKINGS_FILE = "rankings-daily.json"
+MODELS_PATH = "/api/v1/models"
+RANKINGS_PATH = "/api/v1/datasets/rankings-daily"
+# Every output modality: text, image, audio, embeddings, speech... (the default is text only).
+OUTPUT_MODALITIES = "all"
+# OpenRouter's required citation for the rankings dataset (CC BY 4.0); "as of" is meta.as_of.
+ATTRIBUTION = "Source: OpenRouter (openrouter.ai/rankings)"
+USER_AGENT = "atom-pipeline (open model ecosystem measurement)"
+KEY_ENV = "OPENROUTER_API_KEY"
+
+RETRIED_STATUS = (408, 429, 500, 502, 503, 504)
+RETRIED_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
+KEY_REJECTED_STATUS = (401, 403)
+
+
+class CaptureError(RuntimeError):
+    """A live OpenRouter capture failed; the message names the endpoint and the cause."""
+
+
+@dataclass
+class OpenRouterCaptureResult:
+    day: str
+    unit_dir: Path  # <archive>/<day>/openrouter
+    requests: int
+    retries: int
+    models: int
+    rankings_rows: int | None  # None: not captured (see rankings_skipped)
+    rankings_skipped: str | None = None
+    published_to: list[Path] = field(default_factory=list)
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="seconds")
+
+
+def retry_after_seconds(headers: httpx2.Headers, now: datetime | None = None) -> float | None:
+    """``Retry-After`` as seconds to wait: delay-seconds or an HTTP date; None when absent/unreadable."""
+    value = headers.get("retry-after")
+    if value is None:
+        return None
+    value = value.strip()
+    try:
+        return max(0.0, float(value))
+    except ValueError:
+        pass
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        when = when.replace(tzinfo=UTC)
+    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
+
+
+class _Session:
+    """One capture's HTTP: headers, bounded retries, counting, redaction, uniform errors."""
+
+    def __init__(
+        self,
+        endpoint: str,
+        api_key: str | None,
+        client: httpx2.Client,
+        *,
+        max_retries: int,
+        max_wait: float,
+        timeout: float | None,
+        sleep: Callable[[float], None],
+        log: Callable[[str], None],
+    ) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self.api_key = api_key or None
+        self.client = client
+        self.max_retries = max_retries
+        self.max_wait = max_wait
+        self.timeout = timeout
+        self.sleep = sleep
+        self._log = log
+        self.requests = 0
+        self.retries = 0
+
+    def redact(self, text: str) -> str:
+        if self.api_key and len(self.api_key) >= 4:
+            text = text.replace(self.api_key, "***")
+        return text
+
+    def log(self, message: str) -> None:
+        self._log(self.redact(message))
+
+    def fail(self, what: str, cause: str) -> CaptureError:
+        return CaptureError(self.redact(f"GET {what} failed: {cause}"))
+
+    @staticmethod
+    def _server_message(response: httpx2.Response) -> str:
+        try:
+            body = response.json()
+        except (json.JSONDecodeError, UnicodeDecodeError, ValueError):
+            return ""
+        error = body.get("error") if isinstance(body, dict) else None
+        message = error.get("message") if isinstance(error, dict) else error
+        return str(message).strip().splitlines()[0][:200] if message else ""
+
+    def _status_cause(self, response: httpx2.Response) -> str:
+        cause = f"{response.status_code} {response.reason_phrase}".strip()
+        server = self._server_message(response)
+        if server and server.lower() not in cause.lower():
+            cause += f" ({server})"
+        return cause
+
+    def get(self, path: str, params: dict[str, str], *, authenticated: bool) -> tuple[httpx2.Response, int]:
+        """GET ``path`` with bounded retries; returns the 2xx response and the attempts it took."""
+        what = path
+        url = f"{self.endpoint}{path}"
+        headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
+        if authenticated:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        backoff = 1.0
+        attempt = 0
+        while True:
+            attempt += 1
+            self.requests += 1
+            try:
+                response = self.client.get(url, params=params, headers=headers, timeout=self.timeout)
+            except RETRIED_EXCEPTIONS as exc:
+                if attempt > self.max_retries:
+                    cause = f"{type(exc).__name__}: {exc} after {self.max_retries} retries"
+                    raise self.fail(what, cause) from exc
+                wait, why = backoff, f"{type(exc).__name__}"
+            except httpx2.HTTPError as exc:
+                raise self.fail(what, f"{type(exc).__name__}: {exc}") from exc
+            else:
+                status = response.status_code
+                if 200 <= status < 300:
+                    if attempt > 1:
+                        self.log(
+                            f"GET {what}: succeeded after {attempt - 1} retr{'y' if attempt == 2 else 'ies'}"
+                        )
+                    return response, attempt
+                if status in KEY_REJECTED_STATUS and authenticated:
+                    raise self.fail(
+                        what,
+                        f"{self._status_cause(response)}: OpenRouter rejected the API key from {KEY_ENV} "
+                        "(invalid, disabled or without access to this endpoint). Check the key; "
+                        "it is not shown here.",
+                    )
+                if status not in RETRIED_STATUS:
+                    raise self.fail(what, self._status_cause(response))
+                if attempt > self.max_retries:
+                    raise self.fail(what, f"{self._status_cause(response)} after {self.max_retries} retries")
+                asked = retry_after_seconds(response.headers)
+                if asked is not None and asked > self.max_wait:
+                    raise self.fail(
+                        what,
+                        f"{self._status_cause(response)}; the server asks to retry after {asked:.0f} s, "
+                        f"longer than the {self.max_wait:.0f} s a capture waits. Run it again later.",
+                    )
+                wait = asked if asked is not None else backoff
+                why = f"{status}" + (f", Retry-After {asked:g} s" if asked is not None else "")
+            self.retries += 1
+            self.log(f"GET {what}: {why}; retry {attempt}/{self.max_retries} in {wait:g} s")
+            self.sleep(wait)
+            backoff = min(8.0, backoff * 2)
+
+
+def _json_body(session: _Session, what: str, response: httpx2.Response) -> Any:
+    try:
+        return json.loads(response.content)
+    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+        raise session.fail(what, f"the body is not valid JSON ({exc})") from exc
+
+
+def _replace_folder(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` and swap it in with folder renames (old copy kept until then)."""
+    incoming = target.with_name(target.name + ".incoming")
+    shutil.rmtree(incoming, ignore_errors=True)
+    shutil.copytree(source, incoming)
+    if target.exists():
+        old = target.with_name(target.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        incoming.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        incoming.rename(target)
+
+
+def publish_unit(staging: Path, archive_root: Path, day: str) -> list[Path]:
+    """Publish a finished ``openrouter/`` unit into ``<day>/``, and into ``<day>.partial/`` when a
+    Hub capture of the day is under way (its final rename then carries the unit along)."""
+    targets = [day_dir(archive_root, day)]
+    partial = Path(archive_root) / f"{day}.partial"
+    if partial.is_dir():
+        targets.append(partial)
+    published = []
+    for target_day in targets:
+        target_day.mkdir(parents=True, exist_ok=True)
+        _replace_folder(staging, target_day / OPENROUTER_DIR)
+        published.append(target_day / OPENROUTER_DIR)
+    shutil.rmtree(staging.parent, ignore_errors=True)
+    return published
+
+
+def staging_unit(archive_root: Path, day: str) -> Path:
+    # Hidden and outside any day folder: nothing that lists days or reads a day sees it.
+    return Path(archive_root) / f".openrouter-{day}.partial" / OPENROUTER_DIR
+
+
+def capture_openrouter_day(
+    archive_root: Path,
+    day: str,
+    *,
+    api_key: str | None = None,
+    endpoint: str = OPENROUTER_ENDPOINT,
+    output_modalities: str = OUTPUT_MODALITIES,
+    client_factory: Callable[[], httpx2.Client] | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+    log: Callable[[str], None] = print,
+    max_retries: int = 5,
+    max_wait: float = 120.0,
+    timeout: float | None = 60.0,
+) -> OpenRouterCaptureResult:
+    """Capture ``day`` (UTC) from OpenRouter into ``archive_root/<day>/openrouter/``.
+
+    Raises :class:`CaptureError` on any failed request or unusable body; nothing is published
+    then (the unfinished unit stays in the hidden staging folder). Without ``api_key`` the
+    rankings dataset is skipped and the unit's manifest records why.
+    """
+    archive_root = Path(archive_root)
+    unit = staging_unit(archive_root, day)
+    shutil.rmtree(unit.parent, ignore_errors=True)
+    unit.mkdir(parents=True)
+    client = client_factory() if client_factory else httpx2.Client(follow_redirects=False)
+    session = _Session(
+        endpoint,
+        api_key,
+        client,
+        max_retries=max_retries,
+        max_wait=max_wait,
+        timeout=timeout,
+        sleep=sleep,
+        log=log,
+    )
+    started = _now()
+    requests: list[dict[str, Any]] = []
+    files: dict[str, dict[str, Any]] = {}
+
+    def archive(name: str, response: httpx2.Response, record: dict[str, Any]) -> None:
+        body = response.content
+        (unit / name).write_bytes(body)
+        files[name] = {"sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)}
+        requests.append({**record, "status": response.status_code, "file": name, "fetched_at": _now()})
+
+    try:
+        params = {"output_modalities": output_modalities}
+        response, attempts = session.get(MODELS_PATH, params, authenticated=False)
+        body = _json_body(session, MODELS_PATH, response)
+        if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+            raise session.fail(MODELS_PATH, "the body is not a JSON object with a `data` array of models")
+        models = len(body["data"])
+        archive(
+            MODELS_FILE,
+            response,
+            {"endpoint": MODELS_PATH, "params": params, "attempts": attempts, "models": models},
+        )
+        session.log(f"[openrouter] catalogue: {models} models ({output_modalities} output modalities)")
+
+        rankings_rows: int | None = None
+        skipped: str | None = None
+        if not session.api_key:
+            skipped = f"{KEY_ENV} is not set: the rankings dataset needs an API key, so it was not requested"
+            requests.append(
+                {
+                    "endpoint": RANKINGS_PATH,
+                    "params": {"start_date": day, "end_date": day},
+                    "skipped": skipped,
+                }
+            )
+            session.log(f"[openrouter] rankings-daily {day}: skipped ({skipped})")
+        else:
+            params = {"start_date": day, "end_date": day}
+            response, attempts = session.get(RANKINGS_PATH, params, authenticated=True)
+            body = _json_body(session, RANKINGS_PATH, response)
+            if not isinstance(body, dict) or not isinstance(body.get("data"), list):
+                raise session.fail(RANKINGS_PATH, "the body is not a JSON object with a `data` array of rows")
+            meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
+            rankings_rows = len(body["data"])
+            archive(
+                RANKINGS_FILE,
+                response,
+                {
+                    "endpoint": RANKINGS_PATH,
+                    "params": params,
+                    "attempts": attempts,
+                    "authenticated": True,
+                    "rows": rankings_rows,
+                    "meta": meta,
+                },
+            )
+            session.log(
+                f"[openrouter] rankings-daily {day}: {rankings_rows} rows (as of {meta.get('as_of')})"
+            )
+    finally:
+        if client_factory is None:
+            client.close()
+
+    manifest = {
+        "format": FORMAT_VERSION,
+        "scope": OPENROUTER_DIR,
+        "snapshot_date": day,
+        "source": "live",
+        "synthetic": False,
+        "started_at": started,
+        "finished_at": _now(),
+        "complete": True,
+        "attribution": ATTRIBUTION,
+        "requests": requests,
+        "files": dict(sorted(files.items())),
+        "capture": {
+            "endpoint": session.endpoint,
+            "output_modalities": output_modalities,
+            "rankings": "captured" if skipped is None else f"skipped: {skipped}",
+            "requests": session.requests,
+            "retries": session.retries,
+        },
+    }
+    (unit / MANIFEST_NAME).write_text(session.redact(json.dumps(manifest, indent=2, sort_keys=True)))
+    published = publish_unit(unit, archive_root, day)
+    session.log(f"[openrouter] captured {day}: {session.requests} requests -> {published[0]}")
+    return OpenRouterCaptureResult(
+        day=day,
+        unit_dir=published[0],
+        requests=session.requests,
+        retries=session.retries,
+        models=models,
+        rankings_rows=rankings_rows,
+        rankings_skipped=skipped,
+        published_to=published,
+    )

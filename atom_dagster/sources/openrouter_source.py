@@ -1,0 +1,85 @@
+"""Where a partition's OpenRouter snapshot comes from: a live capture or the recorded archive.
+
+Same rules as the Hub source (``hub_source.py``): the mode is configuration (``ATOM_SOURCE``),
+a live capture serves only the latest partition, and there is no fallback between sources.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import dagster as dg
+
+from atom_dagster.partitions import latest_live_partition
+from atom_dagster.settings import SOURCE_ARCHIVE, SOURCE_LIVE
+from atom_dagster.sources.archive import day_dir
+from atom_dagster.sources.hub_source import SourceUnavailable
+from atom_dagster.sources.openrouter_live import OPENROUTER_DIR, OPENROUTER_ENDPOINT, OUTPUT_MODALITIES
+
+
+@dataclass(frozen=True)
+class ResolvedOpenRouterDay:
+    """The archived day whose ``openrouter/`` folder is parsed (it may lack one: no data)."""
+
+    day_path: Path
+    live: bool  # captured just now (capture_source "live")
+    detail: str
+    rankings_skipped: str | None = None  # why a live capture did not request the rankings
+
+
+class OpenRouterSource(dg.ConfigurableResource):
+    """OpenRouter snapshots for a daily partition: ``mode`` is ``archive`` (replay) or ``live``.
+
+    ``api_key`` (``OPENROUTER_API_KEY``) is needed only for the rankings dataset; without it a
+    live capture still records the public model catalogue.
+    """
+
+    mode: str = SOURCE_ARCHIVE
+    archive_dir: str
+    endpoint: str = OPENROUTER_ENDPOINT
+    api_key: str | None = None
+    output_modalities: str = OUTPUT_MODALITIES
+
+    def resolve_day(self, day: str, log) -> ResolvedOpenRouterDay:
+        archive = Path(self.archive_dir)
+        if self.mode == SOURCE_LIVE:
+            return self._capture_live(day, archive, log)
+        if self.mode != SOURCE_ARCHIVE:
+            raise SourceUnavailable(f"Unknown source mode {self.mode!r}; use 'archive' or 'live'.")
+        path = day_dir(archive, day)
+        detail = (
+            f"archive replay of {path / OPENROUTER_DIR}"
+            if (path / OPENROUTER_DIR).is_dir()
+            else f"the archive day {path} has no {OPENROUTER_DIR}/ folder"
+        )
+        return ResolvedOpenRouterDay(path, live=False, detail=detail)
+
+    def _capture_live(self, day: str, archive: Path, log) -> ResolvedOpenRouterDay:
+        latest = latest_live_partition()
+        if day != latest:
+            raise SourceUnavailable(
+                f"Partition {day}: a live OpenRouter capture records the catalogue as it is now, so it "
+                f"can only fill the latest partition ({latest}). To backfill past days, replay an archive: "
+                f"`atom backfill --archive DIR --start {day} --end {day}` "
+                "(or set ATOM_SOURCE=archive and ATOM_ARCHIVE_DIR)."
+            )
+        from atom_dagster.sources import openrouter_live
+
+        log.info(
+            f"Live OpenRouter capture of {day} from {self.endpoint} into {archive}/{day}/{OPENROUTER_DIR}"
+        )
+        result = openrouter_live.capture_openrouter_day(
+            archive,
+            day,
+            api_key=self.api_key,
+            endpoint=self.endpoint,
+            output_modalities=self.output_modalities,
+            log=log.info,
+        )
+        return ResolvedOpenRouterDay(
+            day_dir(archive, day),
+            live=True,
+            detail=f"live capture: {result.requests} requests, {result.models} catalogue models",
+            rankings_skipped=result.rankings_skipped,
+        )

@@ -1,0 +1,103 @@
+-- One row per captured day and mainline model, from the model's first snapshot on: its
+-- cumulative downloads carried forward over days it is missing (as `agg_downloads_by_region_daily`
+-- does), the day's downloads and its trailing-30-day downloads. Every download metric is a sum
+-- of these rows, so all of them treat missing days, revisions and new models the same way.
+with capture_days as (
+    select distinct snapshot_date from {{ ref('fct_model_downloads_daily') }}
+),
+
+mainline as (
+    select
+        model_uid,
+        model_id,
+        organization,
+        family,
+        region,
+        size_bucket,
+        size_bucket_order,
+        total_params_b,
+        created_at::date as created_date
+    from {{ ref('dim_models') }}
+    where is_mainline
+),
+
+observed as (
+    select
+        facts.model_uid,
+        facts.snapshot_date,
+        facts.cumulative_downloads,
+        facts.downloads_delta,
+        facts.downloads_30d
+    from {{ ref('fct_model_downloads_daily') }} as facts
+    inner join mainline on mainline.model_uid = facts.model_uid
+),
+
+carried as (
+    select
+        capture_days.snapshot_date,
+        mainline.*,
+        observed.snapshot_date as observed_on,
+        observed.cumulative_downloads,
+        observed.downloads_30d,
+        -- Growth since the model's previous snapshot lands on the day it is observed; a first
+        -- snapshot without a baseline (null delta) and a missing day both count 0.
+        case
+            when observed.snapshot_date = capture_days.snapshot_date then coalesce(observed.downloads_delta, 0)
+            else 0
+        end as downloads
+    from capture_days
+    cross join mainline
+    asof inner join observed
+        on observed.model_uid = mainline.model_uid
+        and observed.snapshot_date <= capture_days.snapshot_date
+),
+
+windowed as (
+    select
+        carried.*,
+        cast({{ dbt.dateadd('day', -30, 'carried.snapshot_date') }} as date) as window_start
+    from carried
+),
+
+-- The model's cumulative count 30 days earlier: its last observation on or before d - 30.
+with_window_start as (
+    select
+        windowed.*,
+        earlier.cumulative_downloads as cumulative_downloads_30d_before
+    from windowed
+    asof left join observed as earlier
+        on earlier.model_uid = windowed.model_uid
+        and earlier.snapshot_date <= windowed.window_start
+)
+
+select
+    snapshot_date,
+    model_uid,
+    model_id,
+    organization,
+    family,
+    region,
+    size_bucket,
+    size_bucket_order,
+    total_params_b,
+    observed_on,
+    observed_on < snapshot_date as is_carried_forward,
+    downloads,
+    cumulative_downloads,
+    case
+        when cumulative_downloads_30d_before is not null
+            then cumulative_downloads - cumulative_downloads_30d_before
+        -- Created within the window: every download it has is in the window.
+        when created_date > window_start then cumulative_downloads
+        {% if var('trailing_30d_hub_fallback') %}
+        else downloads_30d
+        {% endif %}
+    end as trailing_30d_downloads,
+    case
+        when cumulative_downloads_30d_before is not null then 'snapshot_difference'
+        when created_date > window_start then 'since_creation'
+        {% if var('trailing_30d_hub_fallback') %}
+        when downloads_30d is not null then 'hub_rolling_30d'
+        {% endif %}
+    end as trailing_30d_source
+from with_window_start

@@ -1,0 +1,273 @@
+"""The report metrics end to end: the hand-written 4-day archive through Dagster, values by hand.
+
+Mainline models of tests/small_archive.py (cumulative downloads per day d1..d4; '-' = missing;
+the Hub's rolling 30-day count is a tenth of the all-time count in that archive):
+  A  Qwen/Qwen2.5-7B-Instruct      china  Qwen     7-9B    1_000_000 1_100_000 1_100_000* 1_200_000
+  B  meta-llama/Llama-3.1-8B-Instruct us  Llama    7-9B    5_000_000 -         -          5_600_000
+  C  zai-org/glm-4-9b-chat          china  GLM      7-9B      300_000   300_500   301_000    301_500
+  D  mistralai/Mistral-Small-3.2-24B-Instruct-2506 (created d3)
+                                   eu     Mistral  10-50B  -         -           200_000    250_000
+  (* A's counter is revised down to 1_050_000 on d3: its running maximum stays 1_100_000.)
+Days counted per day: d2 china 100_500; d3 china 500, eu 200_000; d4 china 100_500, eu 50_000,
+us 600_000 (B's gap spanned once). Histories are shorter than 30 days, so the trailing-30-day
+values are the Hub's rolling counts, except D, created within the window (all its downloads).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from fractions import Fraction
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from atom_dagster.settings import DBT_PROJECT_DIR, load_settings
+from tests.small_archive import DAYS, write_small_archive
+
+D1, D2, D3, D4 = DAYS
+A, B = "Qwen/Qwen2.5-7B-Instruct", "meta-llama/Llama-3.1-8B-Instruct"
+C, D = "zai-org/glm-4-9b-chat", "mistralai/Mistral-Small-3.2-24B-Instruct-2506"
+
+METRICS_TABLES = [
+    "metrics_model_downloads_daily",
+    "metrics_model_downloads_monthly",
+    "metrics_downloads_by_region_daily",
+    "metrics_downloads_by_region_monthly",
+    "metrics_downloads_by_org_daily",
+    "metrics_downloads_by_org_monthly",
+    "metrics_downloads_by_family_daily",
+    "metrics_downloads_by_family_monthly",
+    "metrics_overtake",
+    "metrics_relative_adoption",
+    "metrics_top_models_by_size",
+    "metrics_derivatives_monthly",
+    "metrics_derivative_shares_monthly",
+    "metrics_derivative_counts_by_base",
+    "metrics_concentration_monthly",
+]
+
+
+@pytest.fixture(scope="module")
+def settings(tmp_path_factory, dbt_manifest):
+    from atom_dagster.runner import backfill
+
+    root = tmp_path_factory.mktemp("metrics")
+    archive = write_small_archive(root / "archive")
+    settings = load_settings(
+        {"ATOM_DATA_DIR": str(root / "data"), "ATOM_ARCHIVE_DIR": str(archive), "ATOM_SOURCE": "archive"}
+    )
+    summary = backfill(settings, DAYS, log=lambda _m: None)
+    assert summary.failed == {}, summary.failed
+    assert summary.dbt_succeeded, summary.dbt_message
+    return settings
+
+
+def query(settings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def table_hashes(settings) -> dict[str, str]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return {
+            table: hashlib.sha256(
+                repr(con.execute(f"select * from {table} order by all").fetchall()).encode()
+            ).hexdigest()
+            for table in METRICS_TABLES
+        }
+
+
+def test_dbt_unit_tests_run_and_pass_inside_the_dagster_build(settings):
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_config(str(settings.dagster_home))
+    run_ids = [record.dagster_run.run_id for record in instance.get_run_records()]
+    results = [
+        json.loads(path.read_text())
+        for run_id in run_ids
+        for path in (Path(DBT_PROJECT_DIR) / "target").glob(
+            f"atom_dbt_models-{run_id[:7]}-*/run_results.json"
+        )
+    ]
+    assert len(results) == 1, "one dbt build for the backfill window"
+    unit = {
+        r["unique_id"]: r["status"] for r in results[0]["results"] if r["unique_id"].startswith("unit_test.")
+    }
+    manifest = json.loads((Path(DBT_PROJECT_DIR) / "target" / "manifest.json").read_text())
+    declared = {uid for uid in manifest["unit_tests"] if ".metrics_" in uid or ".dim_models." in uid}
+    assert len(declared) >= 12
+    assert declared <= set(unit), declared - set(unit)
+    assert {unit[uid] for uid in declared} == {"pass"}
+
+
+def test_downloads_by_region_daily_carries_gaps_and_shares_the_day(settings):
+    rows = query(
+        settings,
+        """select snapshot_date::varchar, region, downloads, cumulative_downloads, trailing_30d_downloads,
+                  n_models, n_models_carried_forward, n_models_trailing_from_hub
+           from metrics_downloads_by_region_daily order by 1, 2""",
+    )
+    assert rows == [
+        (D1, "china", 0, 1_300_000, 100_000 + 30_000, 2, 0, 2),
+        (D1, "us", 0, 5_000_000, 500_000, 1, 0, 1),
+        (D2, "china", 100_500, 1_400_500, 110_000 + 30_050, 2, 0, 2),
+        (D2, "us", 0, 5_000_000, 500_000, 1, 1, 1),  # B missing: carried forward
+        (D3, "china", 500, 1_401_000, 105_000 + 30_100, 2, 0, 2),
+        (D3, "eu", 200_000, 200_000, 200_000, 1, 0, 0),  # D created that day: all since creation
+        (D3, "us", 0, 5_000_000, 500_000, 1, 1, 1),
+        (D4, "china", 100_500, 1_501_500, 120_000 + 30_150, 2, 0, 2),
+        (D4, "eu", 50_000, 250_000, 250_000, 1, 0, 0),
+        (D4, "us", 600_000, 5_600_000, 560_000, 1, 0, 1),
+    ]
+    shares = dict(
+        query(
+            settings,
+            f"""select region, downloads_share from metrics_downloads_by_region_daily
+                where snapshot_date = '{D4}'""",
+        )
+    )
+    assert shares == pytest.approx(
+        {"china": 100_500 / 750_500, "eu": 50_000 / 750_500, "us": 600_000 / 750_500}
+    )
+    first_day = query(
+        settings,
+        f"select downloads_share from metrics_downloads_by_region_daily where snapshot_date = '{D1}'",
+    )
+    assert first_day == [(None,), (None,)]  # no downloads counted on the first captured day
+
+
+def test_monthly_series_sum_the_days_and_read_the_last_captured_day(settings):
+    rows = query(
+        settings,
+        """select month::varchar, region, downloads, cumulative_downloads, trailing_30d_downloads, n_models,
+                  month_end_date::varchar, n_capture_days
+           from metrics_downloads_by_region_monthly order by region""",
+    )
+    assert rows == [
+        ("2026-10-01", "china", 201_500, 1_501_500, 150_150, 2, D4, 4),
+        ("2026-10-01", "eu", 250_000, 250_000, 250_000, 1, D4, 4),
+        ("2026-10-01", "us", 600_000, 5_600_000, 560_000, 1, D4, 4),
+    ]
+    families = query(
+        settings,
+        f"""select family, cumulative_downloads from metrics_downloads_by_family_daily
+            where snapshot_date = '{D4}' order by family""",
+    )
+    assert families == [("GLM", 301_500), ("Llama", 5_600_000), ("Mistral", 250_000), ("Qwen", 1_200_000)]
+    orgs = query(
+        settings,
+        "select organization, downloads from metrics_downloads_by_org_monthly order by downloads desc",
+    )
+    assert [o[1] for o in orgs] == [600_000, 250_000, 200_000, 1_500]
+    assert orgs[0][0] == "Meta"
+
+
+def test_overtake_china_never_passes_the_us_here_but_would_without_llama(settings):
+    rows = {
+        (r[0], r[1]): r[2:]
+        for r in query(
+            settings,
+            """select scenario, indicator, removed_leader_family, removed_follower_family,
+                      overtake_date::varchar, is_ahead_since_first_date, gap_at_last_date
+               from metrics_overtake""",
+        )
+    }
+    assert len(rows) == 12
+    assert rows[("all_models", "cumulative")] == (None, None, None, False, 1_501_500 - 5_600_000)
+    assert rows[("all_models", "trailing_30d")] == (None, None, None, False, 150_150 - 560_000)
+    assert rows[("without_leader_top_family", "cumulative")] == (
+        "Qwen",
+        None,
+        None,
+        False,
+        301_500 - 5_600_000,
+    )
+    # Without Llama the us side is empty: china is ahead from the first captured day.
+    assert rows[("without_follower_top_family", "cumulative_and_trailing_30d")] == (
+        None,
+        "Llama",
+        D1,
+        True,
+        1_501_500,
+    )
+    assert rows[("without_both_top_families", "cumulative")] == ("Qwen", "Llama", D1, True, 301_500)
+
+
+def test_relative_adoption_has_no_score_without_history_and_uses_curated_release_dates(settings):
+    rows = query(
+        settings,
+        """select model_id, release_date::varchar, release_date_source, no_score_reason,
+                  count(*), count(score)
+           from metrics_relative_adoption group by all order by model_id""",
+    )
+    # Released long before the 4 captured days (or, for D, too recently): no checkpoint is
+    # spanned by the captured history, so there is no score at all, and never a zero.
+    assert rows == [
+        (A, "2024-09-19", "curated_correction", "history_starts_after_checkpoint", 14, 0),
+        (B, "2024-07-23", "curated_correction", "history_starts_after_checkpoint", 14, 0),
+        (D, "2026-10-03", "hub_created_at", "checkpoint_not_reached_yet", 14, 0),
+        (C, "2024-06-04", "hub_created_at", "history_starts_after_checkpoint", 14, 0),
+    ]
+
+
+def test_top_models_by_size_rank_carried_forward_models(settings):
+    rows = query(
+        settings,
+        f"""select snapshot_date::varchar, size_bucket, rank, model_id, cumulative_downloads,
+                   is_carried_forward
+            from metrics_top_models_by_size where snapshot_date in ('{D2}', '{D4}') order by 1, 2, 3""",
+    )
+    assert rows == [
+        (D2, "7-9B", 1, B, 5_000_000, True),
+        (D2, "7-9B", 2, A, 1_100_000, False),
+        (D2, "7-9B", 3, C, 300_500, False),
+        (D4, "10-50B", 1, D, 250_000, False),
+        (D4, "7-9B", 1, B, 5_600_000, False),
+        (D4, "7-9B", 2, A, 1_200_000, False),
+        (D4, "7-9B", 3, C, 301_500, False),
+    ]
+
+
+def test_derivatives_by_month_family_and_children_counts(settings):
+    assert query(
+        settings,
+        """select month::varchar, base_namespace, base_family, relation, n_derivatives, weighted_derivatives
+           from metrics_derivatives_monthly""",
+    ) == [("2025-01-01", "Qwen", "Qwen", "finetune", 1, 1.0)]
+    assert query(
+        settings, "select month::varchar, breakdown, share from metrics_derivative_shares_monthly order by 2"
+    ) == [("2025-01-01", "family", 1.0), ("2025-01-01", "organization", 1.0)]
+    assert query(
+        settings,
+        """select model_id, children_finetune, children_adapter, children_quantized, children_merge,
+                  children_total, captured_finetune, captured_total
+           from metrics_derivative_counts_by_base""",
+    ) == [(A, 3, 1, 7, 0, 11, 1, 1)]
+
+
+def test_concentration_of_the_months_downloads(settings):
+    month = {"B": 600_000, "D": 250_000, "A": 200_000, "C": 1_500}  # one model per organization
+    total = sum(month.values())
+    hhi = sum(Fraction(v, total) ** 2 for v in month.values())
+    rows = query(
+        settings,
+        """select entity_type, top_n, top_n_share, hhi, largest_entity, n_entities, total_downloads
+           from metrics_concentration_monthly order by 1, 2""",
+    )
+    expected_largest = {"model": B, "organization": "Meta"}
+    assert [(r[0], r[1]) for r in rows] == [(t, n) for t in ("model", "organization") for n in (1, 5, 10)]
+    for entity_type, top_n, share, index, largest, n, downloads in rows:
+        assert share == pytest.approx(600_000 / total if top_n == 1 else 1.0)
+        assert index == pytest.approx(float(hhi))
+        assert (largest, n, downloads) == (expected_largest[entity_type], 4, total)
+
+
+def test_rerunning_a_partition_changes_no_metric(settings):
+    from atom_dagster.runner import backfill
+
+    before = table_hashes(settings)
+    summary = backfill(settings, [D2], log=lambda _m: None)
+    assert summary.ok
+    assert table_hashes(settings) == before
