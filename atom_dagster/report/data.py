@@ -26,7 +26,8 @@ QUERIES: dict[str, str] = {
         order by cumulative_downloads desc""",
     "overtake": """
         select scenario, indicator, is_headline, leader, follower, removed_leader_family,
-               removed_follower_family, overtake_date, is_ahead_since_first_date, gap_at_last_date, n_lead_changes, first_date, last_date
+               removed_follower_family, overtake_date, is_ahead_since_first_date, gap_at_last_date,
+               n_lead_changes, first_date, last_date
         from metrics_overtake order by scenario, indicator""",
     "ram_leaders": """
         with scored as (
