@@ -49,6 +49,10 @@ def _report(settings, summary) -> int:
         print(f"  {day}: {message.splitlines()[0]}")
     print(f"Warehouse (DuckDB): {settings.warehouse_path}")
     print(f"Raw Parquet:        {settings.raw_dir}")
+    if summary.landed:
+        report = settings.data_dir / "report" / summary.landed[-1] / "index.html"
+        if report.exists():
+            print(f"Report:             {report}")
     print(f"Dagster home:       {settings.dagster_home}")
     print(
         f"UI:   .venv/bin/atom ui --data-dir {settings.data_dir} --archive {settings.archive_dir}"

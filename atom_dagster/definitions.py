@@ -13,6 +13,7 @@ settings = load_settings()
 export_paths(settings)
 
 from atom_dagster.assets.dbt_models import atom_dbt_models, dbt_project  # noqa: E402
+from atom_dagster.assets.ecosystem_report import ecosystem_report  # noqa: E402
 from atom_dagster.assets.raw_hub_inference_providers import raw_hub_inference_providers  # noqa: E402
 from atom_dagster.assets.raw_hub_models import RawDataConfig, raw_hub_models  # noqa: E402
 from atom_dagster.assets.raw_openrouter import raw_openrouter  # noqa: E402
@@ -43,8 +44,11 @@ def build_resources(s=settings) -> dict:
     }
 
 
+# Sources -> raw landing -> dbt -> report; the CLI runner materializes these same definitions.
+ALL_ASSETS = [raw_hub_models, raw_openrouter, raw_hub_inference_providers, atom_dbt_models, ecosystem_report]
+
 defs = dg.Definitions(
-    assets=[raw_hub_models, raw_openrouter, raw_hub_inference_providers, atom_dbt_models],
+    assets=ALL_ASSETS,
     jobs=[atom_daily_job],
     schedules=[atom_daily_schedule],
     resources=build_resources(),

@@ -11,7 +11,8 @@ atom_daily_job = dg.define_asset_job(
     selection=dg.AssetSelection.all(),
     partitions_def=daily_partitions,
     description=(
-        "Capture (or replay) one day's Hub snapshot, validate and land it, then `dbt build` the marts."
+        "Capture (or replay) one day's Hub and OpenRouter snapshots, validate and land them, "
+        "`dbt build` the marts, then write the day's report."
     ),
 )
 

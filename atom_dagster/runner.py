@@ -105,8 +105,10 @@ def _failure_message(result: dg.ExecuteInProcessResult) -> str:
     for event in result.all_events:
         if event.is_step_failure and event.step_failure_data and event.step_failure_data.error:
             error = event.step_failure_data.error
-            # A dagster.Failure carries the user-facing description; show it, not the trace.
+            # A dagster.Failure carries the user-facing description; show it, not the trace
+            # (nor the exception's class path Dagster puts in front of it).
             message = (error.message or "").strip() or error.to_string()
+            message = re.sub(r"^[\w.]*\bFailure: ", "", message)
             # DuckDB's lock error reaches us buried in dbt's log and traceback: say what it means.
             return explain_lock_error(message) or message
     return "the run failed (see the Dagster UI for the event log)"
@@ -199,20 +201,57 @@ def connect_warehouse(warehouse: Path, read_only: bool = True, wait: float = 0.0
             time.sleep(poll)
 
 
+# How long the dbt step waits for another process (a run started elsewhere, an open `duckdb`
+# session) to let go of the warehouse before it gives up with WarehouseBusy.
+WAREHOUSE_WAIT = 120.0
+
+
+def wait_for_warehouse(
+    warehouse: Path, wait: float, log: Callable[[str], None] = print, poll: float = 0.5
+) -> None:
+    """Return once no other process has the warehouse open (so dbt can write it), else WarehouseBusy.
+
+    Checked before dbt starts, so a busy warehouse costs a wait, not a failed dbt run; a process
+    that grabs the file between this check and dbt's own open still fails the dbt step, with
+    :func:`explain_lock_error`'s message.
+    """
+    if not Path(warehouse).exists():
+        return
+    import duckdb
+
+    deadline, announced = time.monotonic() + wait, False
+    while True:
+        try:
+            duckdb.connect(str(warehouse)).close()
+            return
+        except duckdb.IOException as exc:
+            explained = explain_lock_error(str(exc))
+            if explained is None:
+                raise
+            if time.monotonic() >= deadline:
+                raise WarehouseBusy(f"{explained} (waited {wait:g} s)") from exc
+            if not announced:
+                log(f"waiting up to {wait:g} s for another process to release the warehouse {warehouse} ...")
+                announced = True
+            time.sleep(poll)
+
+
 def backfill(
-    settings: Settings, days: list[str], log: Callable[[str], None] = print, build_dbt: bool = True
+    settings: Settings,
+    days: list[str],
+    log: Callable[[str], None] = print,
+    build_dbt: bool = True,
+    warehouse_wait: float = WAREHOUSE_WAIT,
 ) -> BackfillSummary:
     """Materialize raw partitions for ``days`` from the configured source, then dbt over the window."""
     export_paths(settings)
     from atom_dagster.assets.dbt_models import atom_dbt_models
-    from atom_dagster.assets.raw_hub_inference_providers import raw_hub_inference_providers
-    from atom_dagster.assets.raw_hub_models import raw_hub_models
-    from atom_dagster.assets.raw_openrouter import raw_openrouter
-    from atom_dagster.definitions import build_resources
+    from atom_dagster.assets.ecosystem_report import ecosystem_report
+    from atom_dagster.definitions import ALL_ASSETS, build_resources
 
     instance = instance_for(settings)
     resources = build_resources(settings)
-    assets = [raw_hub_models, raw_openrouter, raw_hub_inference_providers, atom_dbt_models]
+    assets = ALL_ASSETS
     summary = BackfillSummary()
     for n, day in enumerate(days, start=1):
         result = dg.materialize(
@@ -237,11 +276,13 @@ def backfill(
         log(f"dbt build over {first} .. {last} ({len(summary.landed)} landed partitions, one run)")
         try:
             with warehouse_writer_lock(settings.warehouse_path, log):
+                wait_for_warehouse(settings.warehouse_path, warehouse_wait, log)
                 result = dg.materialize(
                     assets,
                     instance=instance,
                     resources=resources,
-                    selection=dg.AssetSelection.assets(atom_dbt_models),
+                    # The marts, then the report of the window's last day, in one run.
+                    selection=dg.AssetSelection.assets(atom_dbt_models, ecosystem_report),
                     raise_on_error=False,
                     run_config=QUIET,
                     tags={

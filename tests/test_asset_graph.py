@@ -45,7 +45,7 @@ def test_asset_graph_matches_snapshot(dbt_manifest):
 def test_every_asset_has_a_description_and_a_group(dbt_manifest):
     for name, node in describe_graph()["assets"].items():
         assert node["has_description"], f"{name} has no description"
-        groups = {"raw", "staging", "marts", "metrics", "reference_data"}
+        groups = {"raw", "staging", "marts", "metrics", "reference_data", "report"}
         assert node["group"] in groups, (name, node["group"])
 
 

@@ -50,7 +50,7 @@ def report_dir(data_dir: Path, day: str) -> Path:
 )
 def ecosystem_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     # A backfill builds the marts once for the window; the report describes its last day.
-    day = context.partition_key_range.end if context.has_partition_key_range else context.partition_key
+    day = context.partition_key_range.end
     settings = load_settings()
     report = build_report(settings.warehouse_path, report_dir(settings.data_dir, day), day)
     context.log.info(f"Report for {day}: {report.html_path} ({len(report.charts)} charts)")

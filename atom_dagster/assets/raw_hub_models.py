@@ -131,5 +131,5 @@ def raw_hub_models(context: dg.AssetExecutionContext, hub_source: HubSnapshotSou
         check_name=CHECK_NAME,
         passed=True,
         metadata=check_meta,
-        description=f"{outcome.describe(day)} ({len(df)} models)",
+        description=f"Partition {day}: all {outcome.evaluated} expectations passed on {len(df)} models.",
     )

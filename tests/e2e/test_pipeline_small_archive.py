@@ -210,3 +210,30 @@ def test_negative_counts_fail_the_gate_with_the_rule_and_the_model(pipeline):
     assert "expect_column_values_to_be_between" in message and "someuser/qwen-sft" in message
     assert not (settings.raw_dir / "hub_models" / f"snapshot_date={bad_day}").exists()
     assert not any((settings.raw_dir / ".staging").rglob("*.parquet"))
+
+
+def test_report_is_written_with_real_charts_and_the_marts_numbers(pipeline):
+    import re
+
+    import matplotlib.image as mpimg
+
+    from atom_dagster.report.charts import human
+
+    settings, _ = pipeline
+    page = settings.data_dir / "report" / DAYS[-1] / "index.html"
+    text = page.read_text()
+    images = re.findall(r'<img src="([^"]+)"', text)
+    assert {"cumulative_by_region.png", "monthly_region_shares.png", "top_families.png"} <= set(images)
+    for name in images:
+        png = page.parent / name
+        assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+        assert mpimg.imread(png).shape[0] > 100
+    china = query(
+        settings,
+        f"""select cumulative_downloads from metrics_downloads_by_region_daily
+                                where region = 'china' and snapshot_date = '{DAYS[-1]}'""",
+    )[0][0]
+    assert china == 1_501_500
+    assert f"<th>cumulative downloads, china</th><td>{human(china)}</td>" in text
+    assert "Source: OpenRouter (openrouter.ai/rankings)" in text
+    assert "SYNTHETIC" not in text  # a recorded archive, not the demo
