@@ -2,6 +2,7 @@
 
 atom demo                         generate the SYNTHETIC demo archive and run every day of it
 atom backfill --archive DIR --start D1 --end D2 [--stride N]   replay a recorded archive
+atom backfill --history --start D1 --end D2 [--stride 7]      past days from hub-stats snapshots
 atom docs [--serve] [--port 8080] generate (and serve) the dbt docs for the current warehouse
 atom ui [--archive DIR]           start the Dagster UI (dagster dev) on the data directory
 atom prepare                      build the dbt manifest Dagster loads (done by the others too)
@@ -15,16 +16,20 @@ import subprocess
 import sys
 from pathlib import Path
 
-from atom_dagster.settings import DBT_PROJECT_DIR, REPO_ROOT, SOURCE_ARCHIVE, load_settings
+from atom_dagster.settings import DBT_PROJECT_DIR, HISTORY_HUB_STATS, REPO_ROOT, SOURCE_ARCHIVE, load_settings
 
 
-def _settings(data_dir: str | None, archive: str | None = None):
+def _settings(data_dir: str | None, archive: str | None = None, history: bool = False):
     env = dict(os.environ)
     if data_dir:
         env["ATOM_DATA_DIR"] = str(Path(data_dir).resolve())
     if archive:
         env["ATOM_ARCHIVE_DIR"] = str(Path(archive).resolve())
         env["ATOM_SOURCE"] = SOURCE_ARCHIVE
+    if history:
+        # Replay what the archive has; fill the days it lacks from hub-stats (written into it).
+        env["ATOM_SOURCE"] = SOURCE_ARCHIVE
+        env["ATOM_HISTORY"] = HISTORY_HUB_STATS
     settings = load_settings(env)
     os.environ.update({k: v for k, v in env.items() if k.startswith("ATOM_")})
     return settings
@@ -81,9 +86,20 @@ def cmd_backfill(args) -> int:
     from atom_dagster.partitions import parse_day
     from atom_dagster.runner import backfill, days_between
 
-    settings = _settings(args.data_dir, args.archive)
+    if not args.archive and not args.history:
+        raise ValueError("backfill needs --archive DIR (replay a recorded archive) or --history (hub-stats).")
+    if args.max_lag_days is not None:
+        os.environ["ATOM_HISTORY_MAX_LAG_DAYS"] = str(args.max_lag_days)
+    settings = _settings(args.data_dir, args.archive, history=args.history)
     days = days_between(parse_day(args.start), parse_day(args.end), args.stride)
-    print(f"Backfilling {len(days)} partitions {days[0]} .. {days[-1]} from {settings.archive_dir}")
+    origin = f"{settings.archive_dir}" + (
+        ", days it lacks from the hub-stats history (written into it;"
+        f" max lag {settings.history_max_lag_days} d)"
+        if settings.history_enabled
+        else ""
+    )
+    stride = f" every {args.stride} days" if args.stride > 1 else ""
+    print(f"Backfilling {len(days)} partitions {days[0]} .. {days[-1]}{stride} from {origin}")
     prepare()
     summary = backfill(settings, days)
     return _report(settings, summary)
@@ -154,8 +170,23 @@ def main(argv: list[str] | None = None) -> int:
     demo.add_argument("--scale", type=float, default=1.0, help="demo size multiplier (default 1.0)")
     demo.set_defaults(func=cmd_demo)
 
-    bf = sub.add_parser("backfill", help="materialize a date range from a recorded archive")
-    bf.add_argument("--archive", required=True, help="archive directory holding YYYY-MM-DD/ days")
+    bf = sub.add_parser(
+        "backfill", help="materialize a date range from a recorded archive or the hub-stats history"
+    )
+    bf.add_argument(
+        "--archive",
+        help="archive directory holding YYYY-MM-DD/ days (default with --history: $ATOM_ARCHIVE_DIR)",
+    )
+    bf.add_argument(
+        "--history",
+        action="store_true",
+        help="take days the archive lacks from the public hub-stats daily snapshots (ATOM_HISTORY=hub-stats)",
+    )
+    bf.add_argument(
+        "--max-lag-days",
+        type=int,
+        help="with --history: accept a snapshot up to N days older than the partition (default 0, recorded)",
+    )
     bf.add_argument("--start", required=True, help="first day, YYYY-MM-DD")
     bf.add_argument("--end", required=True, help="last day (inclusive), YYYY-MM-DD")
     bf.add_argument("--stride", type=int, default=1, help="take every Nth day (default 1)")

@@ -30,6 +30,9 @@ def build_resources(s=settings) -> dict:
             archive_dir=str(s.archive_dir),
             endpoint=s.hf_endpoint,
             token=dg.EnvVar("HF_TOKEN") if s.source == "live" else None,
+            history=s.history,
+            history_max_lag_days=s.history_max_lag_days,
+            history_derivatives=s.history_derivatives,
         ),
         "openrouter_source": OpenRouterSource(
             mode=s.source,

@@ -22,6 +22,10 @@ load_dotenv(REPO_ROOT / ".env", override=False)
 SOURCE_ARCHIVE = "archive"
 SOURCE_LIVE = "live"
 SOURCES = (SOURCE_ARCHIVE, SOURCE_LIVE)
+# Past partitions from public daily snapshots (issue 7): off, or the hub-stats dataset.
+HISTORY_OFF = "off"
+HISTORY_HUB_STATS = "hub-stats"
+HISTORIES = (HISTORY_OFF, HISTORY_HUB_STATS)
 
 
 @dataclass(frozen=True)
@@ -33,6 +37,13 @@ class Settings:
     archive_dir: Path
     partitions_start: str
     hf_endpoint: str
+    history: str = HISTORY_OFF
+    history_max_lag_days: int = 0
+    history_derivatives: bool = True
+
+    @property
+    def history_enabled(self) -> bool:
+        return self.history != HISTORY_OFF
 
     @property
     def raw_dir(self) -> Path:
@@ -59,12 +70,24 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
     if source not in SOURCES:
         raise ValueError(f"ATOM_SOURCE must be one of {', '.join(SOURCES)}; got {source!r}.")
     archive_dir = Path(env.get("ATOM_ARCHIVE_DIR") or data_dir / "archive").expanduser().resolve()
+    history = (env.get("ATOM_HISTORY") or HISTORY_OFF).strip().lower()
+    if history not in HISTORIES:
+        raise ValueError(f"ATOM_HISTORY must be one of {', '.join(HISTORIES)}; got {history!r}.")
+    lag = (env.get("ATOM_HISTORY_MAX_LAG_DAYS") or "0").strip()
+    if not lag.isdigit():
+        raise ValueError(f"ATOM_HISTORY_MAX_LAG_DAYS must be a whole number of days; got {lag!r}.")
+    derivatives = (env.get("ATOM_HISTORY_DERIVATIVES") or "on").strip().lower()
+    if derivatives not in ("on", "off", "true", "false", "1", "0"):
+        raise ValueError(f"ATOM_HISTORY_DERIVATIVES must be on or off; got {derivatives!r}.")
     return Settings(
         data_dir=data_dir,
         source=source,
         archive_dir=archive_dir,
         partitions_start=env.get("ATOM_PARTITIONS_START", "2023-11-01"),
         hf_endpoint=env.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/"),
+        history=history,
+        history_max_lag_days=int(lag),
+        history_derivatives=derivatives in ("on", "true", "1"),
     )
 
 

@@ -2,6 +2,12 @@
 
 The choice is configuration (``ATOM_SOURCE``), never a silent fallback: a live source asked
 for a past day refuses and says how to backfill from an archive instead.
+
+With history configured (``ATOM_HISTORY=hub-stats``) a past partition the archive lacks is
+written into the archive from the public hub-stats snapshot of that day
+(``hub_history.capture_history_day``) and replayed from there; a day the archive has is always
+replayed as recorded. Every resolved day says where it came from (``capture_source``:
+``live``, ``archive``, ``demo`` or ``history``).
 """
 
 from __future__ import annotations
@@ -13,7 +19,7 @@ import dagster as dg
 
 from atom_dagster.partitions import latest_live_partition
 from atom_dagster.settings import SOURCE_ARCHIVE, SOURCE_LIVE
-from atom_dagster.sources.archive import day_dir, read_manifest
+from atom_dagster.sources.archive import HUB_MODELS_DIR, day_dir, read_manifest
 
 
 class SourceUnavailable(RuntimeError):
@@ -25,7 +31,7 @@ class ResolvedDay:
     """An archived day ready to parse, and how it got there."""
 
     path: Path
-    capture_source: str  # live | archive | demo
+    capture_source: str  # live | archive | demo | history
     detail: str
 
 
@@ -37,26 +43,62 @@ class HubSnapshotSource(dg.ConfigurableResource):
     endpoint: str = "https://huggingface.co"
     token: str | None = None
     tracked_orgs: list[str] | None = None
+    # Past partitions from public daily snapshots: "off" or "hub-stats" (ATOM_HISTORY).
+    history: str = "off"
+    history_max_lag_days: int = 0
+    history_derivatives: bool = True
 
     def resolve_day(self, day: str, log) -> ResolvedDay:
         """Make sure the day is in the archive (capturing it live if configured) and say how."""
         archive = Path(self.archive_dir)
+        if self.mode not in (SOURCE_LIVE, SOURCE_ARCHIVE):
+            raise SourceUnavailable(f"Unknown source mode {self.mode!r}; use 'archive' or 'live'.")
+        if self.history != "off" and (self.mode == SOURCE_ARCHIVE or day != latest_live_partition()):
+            if not (day_dir(archive, day) / HUB_MODELS_DIR).is_dir():
+                return self._capture_history(day, archive, log)
+            return self._replay(day_dir(archive, day))
         if self.mode == SOURCE_LIVE:
             return self._capture_live(day, archive, log)
-        if self.mode != SOURCE_ARCHIVE:
-            raise SourceUnavailable(f"Unknown source mode {self.mode!r}; use 'archive' or 'live'.")
         path = day_dir(archive, day)
         if not path.is_dir():
             partial = path.with_name(f"{day}.partial")
             hint = f" (an unfinished capture is in {partial})" if partial.exists() else ""
             raise SourceUnavailable(
                 f"Partition {day}: the archive {archive} has no day {day}{hint}. "
-                "Point ATOM_ARCHIVE_DIR at an archive that has it, or choose a date range the archive covers."
+                "Point ATOM_ARCHIVE_DIR at an archive that has it, or choose a date range the archive covers,"
+                " or take past days from the public hub-stats history (ATOM_HISTORY=hub-stats, or "
+                f"`atom backfill --history --start {day} --end {day}`)."
             )
+        return self._replay(path)
+
+    @staticmethod
+    def _replay(path: Path) -> ResolvedDay:
         manifest = read_manifest(path) or {}
         if manifest.get("synthetic"):
             return ResolvedDay(path, "demo", f"SYNTHETIC demo archive {path}")
+        if manifest.get("source") == "history":
+            commit = (manifest.get("history") or {}).get("commit", "?")
+            return ResolvedDay(path, "history", f"replay of hub-stats history day {path} (commit {commit})")
         return ResolvedDay(path, "archive", f"archive replay of {path}")
+
+    def _capture_history(self, day: str, archive: Path, log) -> ResolvedDay:
+        if self.history != "hub-stats":
+            raise SourceUnavailable(f"Unknown history source {self.history!r}; use 'off' or 'hub-stats'.")
+        from atom_dagster.sources.hub_history import HubStatsClient, capture_history_day
+        from atom_dagster.sources.tracked_orgs import tracked_orgs
+
+        orgs = self.tracked_orgs or tracked_orgs()
+        log.info(f"Partition {day}: not in the archive {archive}; taking it from the hub-stats history")
+        result = capture_history_day(
+            archive,
+            day,
+            orgs,
+            client=HubStatsClient(endpoint=self.endpoint, token=self.token),
+            max_lag_days=self.history_max_lag_days,
+            derivatives=self.history_derivatives,
+            log=log.info,
+        )
+        return ResolvedDay(result.day_dir, "history", result.detail)
 
     def _capture_live(self, day: str, archive: Path, log) -> ResolvedDay:
         latest = latest_live_partition()
@@ -66,7 +108,8 @@ class HubSnapshotSource(dg.ConfigurableResource):
                 f"fill the latest partition ({latest}, captured early the next day as its end-of-day "
                 "state). To backfill past days, replay an archive: "
                 f"`atom backfill --archive DIR --start {day} --end {day}` "
-                "(or set ATOM_SOURCE=archive and ATOM_ARCHIVE_DIR)."
+                "(or set ATOM_SOURCE=archive and ATOM_ARCHIVE_DIR), or take them from the public hub-stats "
+                f"history: `atom backfill --history --start {day} --end {day}`."
             )
         from atom_dagster.sources.hub_live import capture_hub_day
         from atom_dagster.sources.tracked_orgs import tracked_orgs

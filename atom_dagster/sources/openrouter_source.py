@@ -58,11 +58,21 @@ class OpenRouterSource(dg.ConfigurableResource):
     def _capture_live(self, day: str, archive: Path, log) -> ResolvedOpenRouterDay:
         latest = latest_live_partition()
         if day != latest:
-            raise SourceUnavailable(
-                f"Partition {day}: a live OpenRouter capture records the catalogue as it is now, so it "
-                f"can only fill the latest partition ({latest}). To backfill past days, replay an archive: "
-                f"`atom backfill --archive DIR --start {day} --end {day}` "
-                "(or set ATOM_SOURCE=archive and ATOM_ARCHIVE_DIR)."
+            # The catalogue can only be observed as it is now. A past day is replayed when the archive
+            # has it, else skipped with this reason (no data, never zeros), so a history backfill of
+            # the Hub in live mode is not failed by its inference half.
+            path = day_dir(archive, day)
+            if (path / OPENROUTER_DIR).is_dir():
+                return ResolvedOpenRouterDay(
+                    path, live=False, detail=f"archive replay of {path / OPENROUTER_DIR}"
+                )
+            return ResolvedOpenRouterDay(
+                path,
+                live=False,
+                detail=(
+                    f"no OpenRouter data for {day}: a live capture can only fill the latest partition "
+                    f"({latest}) and the archive has no {OPENROUTER_DIR}/ folder for this day"
+                ),
             )
         from atom_dagster.sources import openrouter_live
 

@@ -1,0 +1,494 @@
+"""History source: past partitions from the public daily snapshots of ``cfahlgren1/hub-stats``.
+
+The dataset keeps one ``models.parquet`` (every Hub model, ~350 MB) that is rewritten every day,
+so each dataset commit is a dated snapshot of the whole Hub. For partition D:
+
+1. list the dataset's commits (``HfApi.list_repo_commits``) and take the **last commit made on D**
+   (UTC); with ``max_lag_days`` > 0 the last commit on or before D within that many days (the
+   lag is recorded). No such commit: the partition is refused, never filled from another day;
+2. ask for the file's own last change at that revision (``get_paths_info(expand=True)``): a
+   commit that only rewrote another file of the dataset leaves an older ``models.parquet``,
+   which must also be within the lag, or the partition is refused;
+3. download the file at that revision (``hf_hub_download``: cached, resumable, verified by
+   huggingface_hub) and stream it row group by row group (``ParquetFile.iter_batches``) with only
+   the columns the parser uses, keeping the tracked organizations' models and (optionally) the
+   models whose ``base_model:`` tags name a tracked parent (derivatives). Memory is bounded by
+   one batch plus one output chunk, not by the file;
+4. write the kept rows as Hub JSON objects into the snapshot archive,
+   ``<archive>/<D>/hub/models/history-NNNN.jsonl``, through :class:`ArchiveWriter`
+   (``source="history"``), so the parser, the quality gate and dbt handle them like any archived
+   day. ``MANIFEST.json`` records repository, commit, file, the downloaded file's sha256 and
+   size, and the columns present and missing.
+
+Honesty rules: a column missing from an older snapshot is written as ``null`` and named in the
+manifest with the reason, never inferred. ``downloadsAllTime`` and ``id`` are required (the
+marts are built on the cumulative counter): a snapshot without them is refused. When the file
+has no ``_id`` (or a row's is empty) the row is keyed ``id:<repo id>``, a documented surrogate:
+a rename across such days starts a new series, and such a series does not join a live series
+of the same model (which is keyed by the real ``_id``).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import functools
+import json
+import re
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+from huggingface_hub import HfApi, hf_hub_download
+
+from atom_dagster.landing.parse import LINEAGE_RELATIONS
+from atom_dagster.sources.archive import HUB_MODELS_DIR, ArchiveWriter, sha256_file
+from atom_dagster.sources.hub_source import SourceUnavailable
+
+HUB_STATS_REPO = "cfahlgren1/hub-stats"
+HUB_STATS_FILE = "models.parquet"
+HISTORY_SOURCE = "history"
+SURROGATE_PREFIX = "id:"
+DEFAULT_BATCH_SIZE = 50_000
+ROWS_PER_FILE = 50_000
+
+# Hub JSON field -> the column names it has had in hub-stats (first present wins). Only these are
+# read: `cardData`, `siblings`, `config` and friends are large and unused by the parser.
+FIELDS: dict[str, tuple[str, ...]] = {
+    "_id": ("_id",),
+    "id": ("id", "modelId"),
+    "author": ("author",),
+    "downloads": ("downloads",),
+    "downloadsAllTime": ("downloadsAllTime",),
+    "likes": ("likes",),
+    "trendingScore": ("trendingScore",),
+    "createdAt": ("createdAt", "created_at"),
+    "lastModified": ("lastModified", "last_modified"),
+    "tags": ("tags",),
+    "pipeline_tag": ("pipeline_tag",),
+    "library_name": ("library_name",),
+    "gated": ("gated",),
+    "safetensors": ("safetensors",),
+    "gguf": ("gguf",),
+    "baseModels": ("baseModels",),
+}
+REQUIRED = {
+    "id": "the model's repo id",
+    "downloadsAllTime": "the cumulative download counter the daily-downloads marts are built on",
+}
+# Nested objects some exports store as JSON text.
+_JSON_FIELDS = ("safetensors", "gguf", "baseModels")
+
+
+class HistoryUnavailable(SourceUnavailable):
+    """The history source cannot serve the partition; the message says why and what to do."""
+
+
+@dataclass(frozen=True)
+class SnapshotCommit:
+    commit_id: str
+    created_at: datetime
+    title: str = ""
+
+
+@dataclass(frozen=True)
+class FileInfo:
+    size: int | None
+    sha256: str | None  # the LFS pointer's sha256: what the downloaded bytes must hash to
+    last_changed_at: datetime | None
+    last_commit: str | None
+
+
+@dataclass
+class HistoryResult:
+    day: str
+    day_dir: Path
+    commit: SnapshotCommit
+    rows_read: int
+    rows_kept: int
+    own_models: int
+    derivatives: int
+    missing_columns: dict[str, str] = field(default_factory=dict)
+    surrogate_ids: int = 0
+
+    @property
+    def detail(self) -> str:
+        return (
+            f"hub-stats history: {HUB_STATS_REPO}@{self.commit.commit_id[:12]} "
+            f"({self.commit.created_at:%Y-%m-%d %H:%M} UTC), {self.rows_kept} of {self.rows_read} models kept"
+            f" ({self.own_models} tracked, {self.derivatives} derivatives)"
+        )
+
+
+# --- commits --------------------------------------------------------------------------------
+
+
+def pick_commit(commits: list[SnapshotCommit], day: str, max_lag_days: int = 0) -> SnapshotCommit:
+    """The last commit made on ``day`` (UTC), else the last within ``max_lag_days`` before it."""
+    target = date.fromisoformat(day)
+    earliest = target - timedelta(days=max(0, max_lag_days))
+    candidates = [c for c in commits if earliest <= _utc(c.created_at).date() <= target]
+    if not candidates:
+        before = max((c for c in commits if _utc(c.created_at).date() < earliest), key=_when, default=None)
+        after = min((c for c in commits if _utc(c.created_at).date() > target), key=_when, default=None)
+        near = ", ".join(
+            f"{label} {_utc(c.created_at):%Y-%m-%d %H:%M} UTC ({c.commit_id[:12]})"
+            for label, c in (("previous", before), ("next", after))
+            if c is not None
+        )
+        lag = f" or the {max_lag_days} day(s) before it" if max_lag_days else ""
+        raise HistoryUnavailable(
+            f"Partition {day}: {HUB_STATS_REPO} has no commit on {day}{lag} (nearest: {near or 'none'}). "
+            "The day is not filled from another day; allow a lag with ATOM_HISTORY_MAX_LAG_DAYS, or "
+            "leave the day out (a gap in the series, which the daily-delta logic spans)."
+        )
+    return max(candidates, key=_when)
+
+
+def _utc(moment: datetime) -> datetime:
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def _when(commit: SnapshotCommit) -> datetime:
+    return _utc(commit.created_at)
+
+
+class HubStatsClient:
+    """The three Hub calls the history source makes (one place to stub them in tests)."""
+
+    def __init__(
+        self,
+        repo_id: str = HUB_STATS_REPO,
+        endpoint: str | None = None,
+        token: str | None = None,
+        cache_dir: str | None = None,
+    ) -> None:
+        self.repo_id = repo_id
+        self.endpoint = endpoint
+        self.token = token
+        self.cache_dir = cache_dir
+        self.api = HfApi(endpoint=endpoint, token=token)
+
+    def list_commits(self) -> list[SnapshotCommit]:
+        return _cached_commits(self.api, self.repo_id)
+
+    def file_info(self, revision: str, filename: str) -> FileInfo:
+        """Size, LFS sha256 and last change of ``filename`` as of ``revision`` (``paths-info``)."""
+        infos = self.api.get_paths_info(
+            self.repo_id, [filename], expand=True, revision=revision, repo_type="dataset"
+        )
+        if not infos:
+            raise HistoryUnavailable(f"{self.repo_id}@{revision[:12]} has no {filename}.")
+        info = infos[0]
+        last = getattr(info, "last_commit", None)
+        lfs = getattr(info, "lfs", None)
+        return FileInfo(
+            size=getattr(info, "size", None),
+            sha256=lfs.sha256 if lfs is not None else None,
+            last_changed_at=last.date if last is not None else None,
+            last_commit=last.oid if last is not None else None,
+        )
+
+    def download(self, revision: str, filename: str) -> Path:
+        return Path(
+            hf_hub_download(
+                self.repo_id,
+                filename,
+                repo_type="dataset",
+                revision=revision,
+                endpoint=self.endpoint,
+                token=self.token,
+                cache_dir=self.cache_dir,
+            )
+        )
+
+
+# Past commits never change: one listing per process and repository serves a whole backfill.
+_COMMITS: dict[tuple[str, str], list[SnapshotCommit]] = {}
+
+
+def _cached_commits(api: HfApi, repo_id: str) -> list[SnapshotCommit]:
+    key = (api.endpoint, repo_id)
+    if key not in _COMMITS:
+        _COMMITS[key] = [
+            SnapshotCommit(c.commit_id, c.created_at, c.title or "")
+            for c in api.list_repo_commits(repo_id, repo_type="dataset")
+        ]
+    return _COMMITS[key]
+
+
+def clear_commit_cache() -> None:
+    _COMMITS.clear()
+
+
+# --- streaming filter -----------------------------------------------------------------------
+
+
+def resolve_columns(schema: pa.Schema) -> tuple[dict[str, str], dict[str, str]]:
+    """(Hub field -> column read, Hub field -> reason it is missing) for a file's schema."""
+    present: dict[str, str] = {}
+    missing: dict[str, str] = {}
+    names = set(schema.names)
+    for hub_field, candidates in FIELDS.items():
+        found = next((c for c in candidates if c in names), None)
+        if found is not None:
+            present[hub_field] = found
+        elif hub_field == "_id":
+            missing[hub_field] = (
+                "no `_id` column in this snapshot: rows are keyed `id:<repo id>` (a surrogate; a rename"
+                " across such days starts a new series)"
+            )
+        else:
+            missing[hub_field] = (
+                "column absent from this snapshot (older schema): written as null, never inferred"
+            )
+    return present, missing
+
+
+@functools.lru_cache(maxsize=64)
+def _derivative_pattern(orgs: tuple[str, ...]) -> str:
+    relations = "|".join(LINEAGE_RELATIONS)
+    names = "|".join(re.escape(o) for o in orgs)
+    return rf"^base_model:(?:(?:{relations}):)?(?:{names})/"
+
+
+def keep_mask(
+    batch: pa.RecordBatch, id_col: str, tags_col: str | None, orgs: tuple[str, ...], derivatives: bool
+) -> tuple[pa.Array, pa.Array]:
+    """(mask, own) for a batch: rows of tracked namespaces, plus tracked-parent derivatives."""
+    ids = batch.column(id_col)
+    namespace = pc.list_element(pc.split_pattern(ids, "/", max_splits=1), 0)
+    own = pc.fill_null(pc.is_in(namespace, value_set=pa.array(orgs, pa.string())), False)
+    mask = own
+    if derivatives and tags_col is not None and orgs:
+        tags = batch.column(tags_col)
+        flat = pc.list_flatten(tags)
+        parents = pc.list_parent_indices(tags)
+        hits = pc.fill_null(pc.match_substring_regex(flat, _derivative_pattern(orgs)), False)
+        rows = pc.unique(pc.filter(parents, hits))
+        derived = pc.is_in(pa.array(range(batch.num_rows), pa.int64()), value_set=rows.cast(pa.int64()))
+        mask = pc.or_(own, derived)
+    return mask, own
+
+
+def _iso(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return _utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+    return value
+
+
+def _jsonable(value: Any) -> Any:
+    """Arrow's Python values as JSON: maps (lists of pairs) stay lists, datetimes become ISO text."""
+    if isinstance(value, dict):
+        return {k: _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list) and value and all(isinstance(v, tuple) and len(v) == 2 for v in value):
+        return {str(k): _jsonable(v) for k, v in value}  # an Arrow map, e.g. safetensors.parameters
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, datetime | date):
+        return _iso(value) if isinstance(value, datetime) else value.isoformat()
+    return value
+
+
+def to_hub_object(row: dict[str, Any], present: dict[str, str]) -> tuple[dict[str, Any], bool]:
+    """One hub-stats row -> the object shape of ``GET /api/models`` (missing fields are null).
+
+    Returns the object and whether its ``_id`` is the ``id:<repo id>`` surrogate.
+    """
+    obj: dict[str, Any] = {}
+    for hub_field in FIELDS:
+        column = present.get(hub_field)
+        value = row.get(column) if column is not None else None
+        if hub_field in _JSON_FIELDS and isinstance(value, str):
+            # Left as read when it is not JSON: the parser ignores what it cannot use.
+            with contextlib.suppress(json.JSONDecodeError):
+                value = json.loads(value)
+        obj[hub_field] = _jsonable(value)
+    surrogate = not (isinstance(obj["_id"], str) and obj["_id"].strip())
+    if surrogate:
+        obj["_id"] = f"{SURROGATE_PREFIX}{obj['id']}"
+    return obj, surrogate
+
+
+@dataclass
+class StreamStats:
+    rows_read: int = 0
+    rows_kept: int = 0
+    own_models: int = 0
+    derivatives: int = 0
+    surrogate_ids: int = 0
+    row_groups: int = 0
+    batches: int = 0
+
+
+def stream_kept_objects(
+    path: Path,
+    orgs: list[str],
+    *,
+    derivatives: bool = True,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    stats: StreamStats | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Hub objects of the kept rows of a hub-stats ``models.parquet``, streamed batch by batch."""
+    stats = StreamStats() if stats is None else stats
+    parquet = pq.ParquetFile(path)
+    present, _missing = resolve_columns(parquet.schema_arrow)
+    stats.row_groups = parquet.num_row_groups
+    org_key = tuple(sorted(set(orgs)))
+    columns = sorted(set(present.values()))
+    for batch in parquet.iter_batches(batch_size=batch_size, columns=columns):
+        stats.batches += 1
+        stats.rows_read += batch.num_rows
+        mask, own = keep_mask(batch, present["id"], present.get("tags"), org_key, derivatives)
+        kept = batch.filter(mask)
+        n_own = pc.sum(pc.cast(pc.filter(own, mask), pa.int64())).as_py() or 0
+        stats.rows_kept += kept.num_rows
+        stats.own_models += n_own
+        stats.derivatives += kept.num_rows - n_own
+        for row in kept.to_pylist():
+            obj, surrogate = to_hub_object(row, present)
+            stats.surrogate_ids += surrogate
+            yield obj
+
+
+# --- one day ---------------------------------------------------------------------------------
+
+
+def _lines(objects: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(o, sort_keys=True, separators=(",", ":")) + "\n" for o in objects).encode()
+
+
+def check_required(path: Path, day: str, commit: SnapshotCommit) -> tuple[dict[str, str], dict[str, str]]:
+    present, missing = resolve_columns(pq.ParquetFile(path).schema_arrow)
+    lacking = [f for f in REQUIRED if f not in present]
+    if lacking:
+        why = "; ".join(f"`{f}` ({REQUIRED[f]})" for f in lacking)
+        raise HistoryUnavailable(
+            f"Partition {day}: {HUB_STATS_REPO}@{commit.commit_id[:12]} ({commit.created_at:%Y-%m-%d}) "
+            f"{HUB_STATS_FILE} has no {why}. This snapshot cannot give the day's numbers and nothing is"
+            " invented for it; start the history after the dataset gained the column."
+        )
+    return present, missing
+
+
+def capture_history_day(
+    archive_root: Path,
+    day: str,
+    orgs: list[str],
+    *,
+    client: HubStatsClient | None = None,
+    max_lag_days: int = 0,
+    derivatives: bool = True,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    rows_per_file: int = ROWS_PER_FILE,
+    log: Callable[[str], None] = print,
+    today: date | None = None,
+) -> HistoryResult:
+    """Write partition ``day`` into ``archive_root/<day>/`` from the hub-stats snapshot of that day."""
+    today = today or datetime.now(UTC).date()
+    if date.fromisoformat(day) >= today:
+        raise HistoryUnavailable(
+            f"Partition {day}: the history source serves past days only; {day} has not ended (UTC)."
+        )
+    client = client or HubStatsClient()
+    repo = client.repo_id
+    commit = pick_commit(client.list_commits(), day, max_lag_days)
+    info = client.file_info(commit.commit_id, HUB_STATS_FILE)
+    changed_at = info.last_changed_at
+    lag = (date.fromisoformat(day) - _utc(commit.created_at).date()).days
+    if changed_at is not None:
+        file_lag = (date.fromisoformat(day) - _utc(changed_at).date()).days
+        if file_lag > max_lag_days:
+            raise HistoryUnavailable(
+                f"Partition {day}: at {repo}@{commit.commit_id[:12]} {HUB_STATS_FILE} was last rewritten on "
+                f"{_utc(changed_at):%Y-%m-%d} ({file_lag} day(s) before {day}); the commit of {day} changed"
+                " other files only. Not used as this day's snapshot (allow a lag: ATOM_HISTORY_MAX_LAG_DAYS)."
+            )
+    log(f"history {day}: {repo}@{commit.commit_id[:12]} ({_utc(commit.created_at):%Y-%m-%d %H:%M} UTC)")
+    path = client.download(commit.commit_id, HUB_STATS_FILE)
+    present, missing = check_required(path, day, commit)
+    file_sha = sha256_file(path)
+    file_bytes = path.stat().st_size
+    if info.sha256 and info.sha256 != file_sha:
+        raise HistoryUnavailable(
+            f"Partition {day}: the downloaded {path} has sha256 {file_sha[:12]}, but {repo}@"
+            f"{commit.commit_id[:12]} lists {info.sha256[:12]} for {HUB_STATS_FILE}; not used. Delete the"
+            " cached copy (huggingface_hub cache) and retry."
+        )
+    log(f"history {day}: streaming {path.name} ({file_bytes / 1e6:.1f} MB, sha256 {file_sha[:12]})")
+
+    writer = ArchiveWriter(archive_root, day, source=HISTORY_SOURCE)
+    stats = StreamStats()
+    chunk: list[dict[str, Any]] = []
+    files = 0
+
+    def flush() -> None:
+        nonlocal files
+        files += 1
+        writer.write_body(
+            f"{HUB_MODELS_DIR}/history-{files:04d}.jsonl",
+            _lines(chunk),
+            request={
+                "endpoint": "hf_hub_download",
+                "repo": repo,
+                "revision": commit.commit_id,
+                "file": HUB_STATS_FILE,
+                "models": len(chunk),
+            },
+        )
+        chunk.clear()
+
+    for obj in stream_kept_objects(path, orgs, derivatives=derivatives, batch_size=batch_size, stats=stats):
+        chunk.append(obj)
+        if len(chunk) >= rows_per_file:
+            flush()
+    if chunk or files == 0:
+        flush()  # an empty file for a day with no kept rows: the parser then names the empty day
+    final = writer.finish(
+        extra={
+            "history": {
+                "repository": repo,
+                "repo_type": "dataset",
+                "commit": commit.commit_id,
+                "commit_created_at": _utc(commit.created_at).isoformat(),
+                "commit_title": commit.title,
+                "commit_lag_days": lag,
+                "file": HUB_STATS_FILE,
+                "file_last_changed_at": _utc(changed_at).isoformat() if changed_at else None,
+                "file_last_commit": info.last_commit,
+                "file_sha256": file_sha,
+                "file_bytes": file_bytes,
+                "file_listed_bytes": info.size,
+                "file_listed_sha256": info.sha256,
+                "columns_read": present,
+                "columns_missing": missing,
+                "surrogate_ids": stats.surrogate_ids,
+                "organizations": sorted(set(orgs)),
+                "derivatives_included": derivatives,
+                "rows_read": stats.rows_read,
+                "rows_kept": stats.rows_kept,
+                "own_models": stats.own_models,
+                "derivatives": stats.derivatives,
+                "row_groups": stats.row_groups,
+                "batches": stats.batches,
+                "batch_size": batch_size,
+            }
+        }
+    )
+    result = HistoryResult(
+        day=day,
+        day_dir=final,
+        commit=commit,
+        rows_read=stats.rows_read,
+        rows_kept=stats.rows_kept,
+        own_models=stats.own_models,
+        derivatives=stats.derivatives,
+        missing_columns=missing,
+        surrogate_ids=stats.surrogate_ids,
+    )
+    log(f"history {day}: {result.detail} -> {final}")
+    return result

@@ -1,0 +1,156 @@
+"""End to end: a month of hub-stats history at stride 7 through Dagster, checked by hand.
+
+Five partitions (2025-03-01, -08, -15, -22, -29) are missing from the archive, so with
+``ATOM_HISTORY=hub-stats`` each comes from the hub-stats commit of that day (commit listing and
+paths-info over a MockTransport, the download stubbed with self-made Parquet files; see
+tests/unit/test_hub_history.py for why). The first day is an OLD-schema file (no ``_id``,
+``safetensors``, ``baseModels``); every file lacks ``_id`` so all days share the documented
+surrogate key ``id:<repo id>``.
+
+downloadsAllTime per sampled day (d1..d5; '-' = not in that day's file):
+  Qwen/Qwen2.5-7B-Instruct          (china) 1_000_000 1_200_000 1_150_000* 1_400_000 1_500_000
+  meta-llama/Llama-3.1-8B-Instruct  (us)    5_000_000 5_300_000 -          5_900_000 6_000_000
+  mistralai/Mistral-Small-24B-Instruct-2501 (eu, created 2025-03-10)
+                                            -         -         100_000    150_000   180_000
+  someuser/qwen-sft (derivative, kept, not mainline)  50 every day
+  randomuser/unrelated (not tracked, not a derivative: dropped)
+(* revised down: clamped to 0, the running maximum carries 1_200_000)
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import duckdb
+import pytest
+
+from atom_dagster.settings import load_settings
+from tests.fixtures.history.hub_stats import HubStatsServer, commit_item, install, model, write_models_parquet
+
+DAYS = ["2025-03-01", "2025-03-08", "2025-03-15", "2025-03-22", "2025-03-29"]
+QWEN = [1_000_000, 1_200_000, 1_150_000, 1_400_000, 1_500_000]
+LLAMA = [5_000_000, 5_300_000, None, 5_900_000, 6_000_000]
+MISTRAL = [None, None, 100_000, 150_000, 180_000]
+
+
+def day_rows(i: int) -> list[dict]:
+    rows = [model("Qwen/Qwen2.5-7B-Instruct", QWEN[i], "2024-09-16T11:55:40Z", params=7_615_616_512)]
+    if LLAMA[i] is not None:
+        rows.append(model("meta-llama/Llama-3.1-8B-Instruct", LLAMA[i], "2024-07-18T08:56:00Z"))
+    if MISTRAL[i] is not None:
+        rows.append(model("mistralai/Mistral-Small-24B-Instruct-2501", MISTRAL[i], "2025-03-10T09:00:00Z"))
+    rows.append(
+        model("someuser/qwen-sft", 50, "2024-10-01T00:00:00Z", base=("finetune", "Qwen/Qwen2.5-7B-Instruct"))
+    )
+    rows.append(model("randomuser/unrelated", 10, "2024-10-01T00:00:00Z"))
+    for row in rows:
+        row["_id"] = None  # as if hub-stats had no `_id`: every day uses the surrogate key
+    return rows
+
+
+@pytest.fixture(scope="module")
+def history_pipeline(tmp_path_factory, dbt_manifest):
+    from atom_dagster.partitions import parse_day
+    from atom_dagster.runner import backfill, days_between
+
+    mp = pytest.MonkeyPatch()
+    root = tmp_path_factory.mktemp("history")
+    commits, files = [], {}
+    for i, day in enumerate(DAYS):
+        rev = f"{i:02d}" + "a" * 38
+        path = write_models_parquet(
+            root / "hub" / rev / "models.parquet", day_rows(i), "old" if i == 0 else "new"
+        )
+        commits.append(commit_item(rev, f"{day}T06:30:00.000Z"))
+        files[rev] = (path, rev, f"{day}T06:30:00.000Z")
+    server = HubStatsServer(list(reversed(commits)), files)
+    downloads, restore = install(mp, server)
+    settings = load_settings(
+        {
+            "ATOM_DATA_DIR": str(root / "data"),
+            "ATOM_ARCHIVE_DIR": str(root / "archive"),
+            "ATOM_SOURCE": "archive",
+            "ATOM_HISTORY": "hub-stats",
+        }
+    )
+    days = days_between(parse_day("2025-03-01"), parse_day("2025-03-31"), stride=7)
+    assert days == DAYS
+    logs: list[str] = []
+    summary = backfill(settings, days, log=logs.append)
+    try:
+        assert summary.failed == {}, summary.failed
+        assert summary.dbt_succeeded, summary.dbt_message
+        yield settings, downloads, logs
+    finally:
+        restore()
+        mp.undo()
+
+
+def query(settings, sql: str) -> list[tuple]:
+    with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        return con.execute(sql).fetchall()
+
+
+def test_cumulative_series_by_region_matches_hand_computed_values(history_pipeline):
+    settings, _, _ = history_pipeline
+    rows = query(
+        settings,
+        """select snapshot_date::varchar, region, downloads, cumulative_downloads, n_models,
+                  n_models_carried_forward
+           from agg_downloads_by_region_daily order by 1, 2""",
+    )
+    d1, d2, d3, d4, d5 = DAYS
+    assert rows == [
+        (d1, "china", 0, 1_000_000, 1, 0),
+        (d1, "us", 0, 5_000_000, 1, 0),
+        (d2, "china", 200_000, 1_200_000, 1, 0),
+        (d2, "us", 300_000, 5_300_000, 1, 0),
+        (d3, "china", 0, 1_200_000, 1, 0),  # revised down: clamped, the maximum carries
+        (d3, "eu", 100_000, 100_000, 1, 0),  # created after d2: all its downloads are new
+        (d3, "us", 0, 5_300_000, 1, 1),  # missing that day: carried forward
+        (d4, "china", 200_000, 1_400_000, 1, 0),
+        (d4, "eu", 50_000, 150_000, 1, 0),
+        (d4, "us", 600_000, 5_900_000, 1, 0),  # one delta over the gap
+        (d5, "china", 100_000, 1_500_000, 1, 0),
+        (d5, "eu", 30_000, 180_000, 1, 0),
+        (d5, "us", 100_000, 6_000_000, 1, 0),
+    ]
+
+
+def test_every_row_says_it_came_from_history_and_sampled_days_show(history_pipeline):
+    settings, downloads, logs = history_pipeline
+    assert query(settings, "select distinct capture_source from stg_hub__models") == [("history",)]
+    assert query(settings, "select count(distinct snapshot_date) from stg_hub__models") == [(5,)]
+    # Stride 7: every delta after the first day spans 7 days, and the marts say so.
+    spans = query(
+        settings,
+        """select distinct days_since_previous, delta_spans_gap from fct_model_downloads_daily
+           where model_id = 'Qwen/Qwen2.5-7B-Instruct' and previous_snapshot_date is not null""",
+    )
+    assert spans == [(7, True)]
+    uids = query(settings, "select distinct model_uid from stg_hub__models order by 1")
+    assert uids == [
+        ("id:Qwen/Qwen2.5-7B-Instruct",),
+        ("id:meta-llama/Llama-3.1-8B-Instruct",),
+        ("id:mistralai/Mistral-Small-24B-Instruct-2501",),
+        ("id:someuser/qwen-sft",),
+    ]
+    assert len(downloads) == 5
+    assert all("source history" in line for line in logs if "raw/hub_models 2025-03" in line)
+
+
+def test_dagster_metadata_names_the_source_and_rerun_replays_the_archive(history_pipeline):
+    import dagster as dg
+
+    from atom_dagster.runner import backfill, instance_for
+
+    settings, downloads, _ = history_pipeline
+    instance = instance_for(settings)
+    events = instance.fetch_materializations(dg.AssetKey(["raw", "hub_models"]), limit=10).records
+    sources = {e.asset_materialization.metadata["source"].value for e in events}
+    assert sources == {"history"}
+    before = len(downloads)
+    summary = backfill(settings, [DAYS[1]], log=lambda _m: None)
+    assert summary.ok and len(downloads) == before  # the recorded day is replayed, not re-downloaded
+    manifest = Path(settings.archive_dir, DAYS[0], "MANIFEST.json").read_text()
+    assert '"columns_missing"' in manifest and '"safetensors"' in manifest

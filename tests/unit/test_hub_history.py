@@ -1,0 +1,252 @@
+"""The hub-stats history source: commit choice, streaming filter, archive day, routing.
+
+The Hub is never called. The commit listing (``GET /api/datasets/{repo}/commits/main``, paginated
+through ``Link``) and ``paths-info`` are served over HTTP by an ``httpx2.MockTransport`` installed
+with ``huggingface_hub.utils.set_client_factory``, so huggingface_hub's own ``HfApi`` code parses
+them. ``hf_hub_download`` is stubbed at the module boundary (``hub_history.hf_hub_download``)
+with local files: its protocol (HEAD/etag, CDN or Xet redirects, cache layout) belongs to
+huggingface_hub, and a replay of it would test our recording rather than our code.
+The ``models.parquet`` files are self-made (tests/fixtures/history/hub_stats.py).
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import UTC, date, datetime
+from pathlib import Path
+
+import pyarrow.parquet as pq
+import pytest
+
+from atom_dagster.landing.raw_hub_models import parse_archive_day
+from atom_dagster.settings import load_settings
+from atom_dagster.sources.archive import sha256_file, verify_manifest
+from atom_dagster.sources.hub_history import (
+    HistoryUnavailable,
+    SnapshotCommit,
+    StreamStats,
+    capture_history_day,
+    pick_commit,
+    stream_kept_objects,
+)
+from atom_dagster.sources.hub_source import HubSnapshotSource, SourceUnavailable
+from tests.fixtures.history.hub_stats import HubStatsServer, commit_item, install, model, write_models_parquet
+
+ORGS = ["Qwen", "meta-llama"]
+DAY = "2025-03-08"
+TODAY = date(2026, 11, 29)
+
+
+def rows() -> list[dict]:
+    return [
+        model(
+            "Qwen/Qwen2.5-7B-Instruct", 1_000_000, "2024-09-16T11:55:40Z", uid="a" * 24, params=7_615_616_512
+        ),
+        model("randomuser/unrelated-7b", 999, "2024-05-01T00:00:00Z", uid="b" * 24),
+        model("meta-llama/Llama-3.1-8B-Instruct", 5_000_000, "2024-07-18T08:56:00Z", uid="c" * 24),
+        model(
+            "someuser/qwen-sft",
+            50,
+            "2024-10-01T00:00:00Z",
+            uid="d" * 24,
+            base=("finetune", "Qwen/Qwen2.5-7B-Instruct"),
+        ),
+        model(
+            "someuser/llama-q4", 70, "2024-10-02T00:00:00Z", uid="e" * 24, base=("quantized", "meta-llama/X")
+        ),
+        model("qwen/not-the-org", 5, "2024-10-03T00:00:00Z", uid="f" * 24),  # namespaces are case-sensitive
+        model("other/derived-from-other", 5, "2024-10-03T00:00:00Z", uid="0" * 24, base=("merge", "other/x")),
+    ]
+
+
+class Log:
+    def __init__(self) -> None:
+        self.messages: list[str] = []
+
+    def info(self, message: str) -> None:
+        self.messages.append(message)
+
+
+@pytest.fixture
+def hub_stats(monkeypatch, tmp_path):
+    """``serve(files_by_day, schema)``: one commit per day (plus noise), served over MockTransport."""
+    restore = []
+
+    def serve(days: dict[str, list[dict]], schema: str = "new", stale: set[str] = frozenset()):
+        commits, files = [], {}
+        for n, (day, day_rows) in enumerate(sorted(days.items())):
+            early, late = f"{n:02d}" + "e" * 38, f"{n:02d}" + "f" * 38
+            path = write_models_parquet(tmp_path / "hub" / late / "models.parquet", day_rows, schema)
+            # Two commits that day: the later one is the day's snapshot.
+            commits += [commit_item(early, f"{day}T01:00:00.000Z"), commit_item(late, f"{day}T23:10:00.000Z")]
+            changed = "2020-01-01T00:00:00.000Z" if day in stale else f"{day}T23:10:00.000Z"
+            files[late] = (path, late, changed)
+        commits.reverse()  # the Hub lists newest first
+        server = HubStatsServer(commits, files)
+        downloads, undo = install(monkeypatch, server)
+        restore.append(undo)
+        return server, downloads
+
+    yield serve
+    for undo in restore:
+        undo()
+
+
+def test_pick_commit_takes_the_last_commit_of_the_day_and_never_another_day():
+    c = [
+        SnapshotCommit("x1", datetime(2025, 3, 7, 23, 0, tzinfo=UTC)),
+        SnapshotCommit("x2", datetime(2025, 3, 8, 2, 0, tzinfo=UTC)),
+        SnapshotCommit("x3", datetime(2025, 3, 8, 22, 0, tzinfo=UTC)),
+        SnapshotCommit("x4", datetime(2025, 3, 11, 1, 0, tzinfo=UTC)),
+    ]
+    assert pick_commit(c, "2025-03-08").commit_id == "x3"
+    with pytest.raises(HistoryUnavailable) as info:
+        pick_commit(c, "2025-03-10")
+    message = str(info.value)
+    assert "no commit on 2025-03-10" in message and "x3" in message and "x4" in message
+    assert "ATOM_HISTORY_MAX_LAG_DAYS" in message
+    assert pick_commit(c, "2025-03-10", max_lag_days=2).commit_id == "x3"
+
+
+def test_streaming_in_small_batches_equals_a_one_shot_read(tmp_path):
+    path = write_models_parquet(tmp_path / "models.parquet", rows() * 3, row_group_size=2)
+    assert pq.ParquetFile(path).num_row_groups == 11
+    small = StreamStats()
+    streamed = list(stream_kept_objects(path, ORGS, batch_size=2, stats=small))
+    one_shot = list(stream_kept_objects(path, ORGS, batch_size=1_000_000))
+    assert streamed == one_shot
+    assert small.batches == 11 and small.rows_read == 21
+    # Independent reference: the whole table read at once, filtered in plain Python.
+    table = pq.read_table(path).to_pylist()
+    expected = [
+        r["id"]
+        for r in table
+        if r["id"].split("/")[0] in ORGS
+        or any(t.startswith(("base_model:Qwen/", "base_model:meta-llama/")) for t in r["tags"])
+    ]
+    assert [o["id"] for o in streamed] == expected
+    assert (small.own_models, small.derivatives) == (6, 6)
+    first = streamed[0]
+    assert first["createdAt"] == "2024-09-16T11:55:40.000Z"
+    assert first["safetensors"] == {"parameters": {"BF16": 7_615_616_512}, "total": 7_615_616_512}
+    assert "cardData" not in first  # a wide column that is never read
+
+
+def test_history_day_lands_in_the_archive_with_its_provenance(tmp_path, hub_stats):
+    server, downloads = hub_stats({"2025-03-01": rows(), DAY: rows()})
+    archive = tmp_path / "archive"
+    result = capture_history_day(archive, DAY, ORGS, log=lambda _m: None, today=TODAY)
+    late = "01" + "f" * 38
+    assert downloads == [(late, "models.parquet")]
+    # The listing was paginated (4 commits, 2 per page) and paths-info asked for that revision.
+    assert server.requests.count("GET /api/datasets/cfahlgren1/hub-stats/commits/main") == 2
+    assert f"POST /api/datasets/cfahlgren1/hub-stats/paths-info/{late}" in server.requests
+    manifest = json.loads((archive / DAY / "MANIFEST.json").read_text())
+    verify_manifest(archive / DAY, manifest)
+    assert manifest["source"] == "history" and manifest["synthetic"] is False
+    history = manifest["history"]
+    local = server.files[late][0]
+    assert history["repository"] == "cfahlgren1/hub-stats" and history["commit"] == late
+    assert history["commit_created_at"] == "2025-03-08T23:10:00+00:00" and history["commit_lag_days"] == 0
+    assert history["file"] == "models.parquet"
+    assert history["file_sha256"] == sha256_file(local) == history["file_listed_sha256"]
+    assert history["file_bytes"] == local.stat().st_size
+    assert history["columns_missing"] == {}
+    assert (history["rows_read"], history["rows_kept"], history["own_models"], history["derivatives"]) == (
+        7,
+        4,
+        2,
+        2,
+    )
+    assert result.rows_kept == 4 and result.surrogate_ids == 0
+    report, _ = parse_archive_day(archive / DAY)
+    assert report.rejected == []
+    got = {r["model_id"]: r for r in report.rows}
+    assert set(got) == {
+        "Qwen/Qwen2.5-7B-Instruct",
+        "meta-llama/Llama-3.1-8B-Instruct",
+        "someuser/qwen-sft",
+        "someuser/llama-q4",
+    }
+    qwen = got["Qwen/Qwen2.5-7B-Instruct"]
+    assert (qwen["model_uid"], qwen["downloads_all_time"], qwen["safetensors_total"]) == (
+        "a" * 24,
+        1_000_000,
+        7_615_616_512,
+    )
+    assert got["someuser/qwen-sft"]["lineage"][0]["parent_id"] == "Qwen/Qwen2.5-7B-Instruct"
+
+
+def test_old_schema_gives_nulls_with_reasons_and_surrogate_keys(tmp_path, hub_stats):
+    hub_stats({DAY: rows()}, schema="old")
+    archive = tmp_path / "archive"
+    result = capture_history_day(archive, DAY, ORGS, log=lambda _m: None, today=TODAY)
+    missing = json.loads((archive / DAY / "MANIFEST.json").read_text())["history"]["columns_missing"]
+    assert set(missing) == {"_id", "baseModels", "safetensors", "trendingScore"}
+    assert "surrogate" in missing["_id"] and "never inferred" in missing["safetensors"]
+    assert result.surrogate_ids == 4
+    report, _ = parse_archive_day(archive / DAY)
+    assert report.rejected == []
+    qwen = next(r for r in report.rows if r["model_id"] == "Qwen/Qwen2.5-7B-Instruct")
+    assert qwen["model_uid"] == "id:Qwen/Qwen2.5-7B-Instruct"
+    assert qwen["safetensors_total"] is None  # not in the file: null, not guessed
+    assert qwen["name_params_b"] == 7.0  # the parser's own name rule still applies
+    assert qwen["created_at"] == datetime(2024, 9, 16, 11, 55, 40, tzinfo=UTC)
+    sft = next(r for r in report.rows if r["model_id"] == "someuser/qwen-sft")
+    assert [e["relation"] for e in sft["lineage"]] == ["finetune"]  # from tags, baseModels absent
+
+
+def test_a_snapshot_without_downloads_all_time_is_refused(tmp_path, hub_stats):
+    hub_stats({DAY: rows()}, schema="ancient")
+    with pytest.raises(HistoryUnavailable) as info:
+        capture_history_day(tmp_path / "archive", DAY, ORGS, log=lambda _m: None, today=TODAY)
+    assert "downloadsAllTime" in str(info.value) and "nothing is invented" in str(info.value)
+    assert not (tmp_path / "archive" / DAY).exists()
+
+
+def test_a_commit_that_left_an_old_models_file_is_refused(tmp_path, hub_stats):
+    hub_stats({DAY: rows()}, stale={DAY})
+    with pytest.raises(HistoryUnavailable) as info:
+        capture_history_day(tmp_path / "archive", DAY, ORGS, log=lambda _m: None, today=TODAY)
+    assert "last rewritten on 2020-01-01" in str(info.value)
+
+
+def test_today_and_future_days_are_not_history(tmp_path):
+    with pytest.raises(HistoryUnavailable, match="past days only"):
+        capture_history_day(tmp_path, TODAY.isoformat(), ORGS, today=TODAY)
+
+
+def test_routing_archive_wins_history_fills_gaps_and_off_refuses(tmp_path, hub_stats):
+    server, downloads = hub_stats({DAY: rows()})
+    archive = tmp_path / "archive"
+    source = HubSnapshotSource(
+        mode="archive", archive_dir=str(archive), tracked_orgs=ORGS, history="hub-stats"
+    )
+    resolved = source.resolve_day(DAY, Log())
+    assert resolved.capture_source == "history" and "cfahlgren1/hub-stats@" in resolved.detail
+    assert len(downloads) == 1
+    again = source.resolve_day(DAY, Log())  # now recorded: replayed, nothing downloaded
+    assert again.capture_source == "history" and again.detail.startswith("replay of hub-stats history day")
+    assert len(downloads) == 1
+    live = HubSnapshotSource(mode="live", archive_dir=str(archive), tracked_orgs=ORGS, history="hub-stats")
+    assert live.resolve_day(DAY, Log()).capture_source == "history"  # a past day in live mode
+    off = HubSnapshotSource(mode="archive", archive_dir=str(archive), tracked_orgs=ORGS)
+    with pytest.raises(SourceUnavailable, match="atom backfill --history --start 2025-03-01"):
+        off.resolve_day("2025-03-01", Log())
+    assert len(downloads) == 1
+
+
+def test_history_settings(tmp_path):
+    base = {"ATOM_DATA_DIR": str(tmp_path)}
+    settings = load_settings(base)
+    assert (settings.history, settings.history_enabled, settings.history_max_lag_days) == ("off", False, 0)
+    on = load_settings({**base, "ATOM_HISTORY": "hub-stats", "ATOM_HISTORY_MAX_LAG_DAYS": "2"})
+    assert on.history_enabled and on.history_max_lag_days == 2 and on.history_derivatives
+    with pytest.raises(ValueError, match="ATOM_HISTORY must be one of"):
+        load_settings({**base, "ATOM_HISTORY": "wayback"})
+    assert not load_settings({**base, "ATOM_HISTORY_DERIVATIVES": "off"}).history_derivatives
+
+
+def test_files_are_not_committed_binaries():
+    here = Path(__file__).resolve().parents[1] / "fixtures" / "history"
+    assert not list(here.rglob("*.parquet"))
