@@ -17,10 +17,18 @@ os.environ.pop("ATOM_WAREHOUSE_PATH", None)
 
 import pytest  # noqa: E402
 
+_MANIFEST: list = []
+
+
+def pytest_configure(config):
+    """Parse the dbt project once, before collection: test modules import the dbt assets, which
+    load from the manifest, and a fresh clone has none (dbt_project/target is not committed)."""
+    from atom_dagster.cli import prepare
+
+    _MANIFEST.append(prepare())
+
 
 @pytest.fixture(scope="session")
 def dbt_manifest():
-    """Parse the dbt project once per session (Dagster's dbt assets load from the manifest)."""
-    from atom_dagster.cli import prepare
-
-    return prepare()
+    """The manifest parsed for this session."""
+    return _MANIFEST[0]
