@@ -6,13 +6,14 @@ partition reads the same in the Dagster UI whichever source it came from.
 
 from __future__ import annotations
 
-from typing import Any
+from atom_dagster.quality.raw_expectations import min_rows_for, validate_frame
 
-import pandas as pd
-
-from atom_dagster.quality.raw_expectations import EXAMPLES, ValidationOutcome, min_rows_for
-
-_SKIPPED_KWARGS = ("batch_id", "column_set")
+__all__ = [
+    "hub_inference_providers_suite",
+    "openrouter_models_suite",
+    "openrouter_rankings_suite",
+    "validate_frame",
+]
 
 
 def _gx():
@@ -71,68 +72,3 @@ def hub_inference_providers_suite(columns: list[str]):
             ),
         ],
     )
-
-
-def _examples(df: pd.DataFrame, result: dict[str, Any], example_columns: list[str]) -> list[Any]:
-    index = result.get("partial_unexpected_index_list") or []
-    cols = [c for c in example_columns if c in df.columns]
-    if index and cols and all(isinstance(i, int) for i in index):
-        picked = df.iloc[[i for i in index[:EXAMPLES] if i < len(df)]]
-        return picked[cols].astype(object).where(picked[cols].notna(), None).to_dict("records")
-    return list(result.get("partial_unexpected_list") or [])[:EXAMPLES]
-
-
-def validate_frame(
-    df: pd.DataFrame,
-    suite,
-    example_columns: list[str],
-    rejected: list[dict[str, Any]] | None = None,
-    what: str = "records",
-) -> ValidationOutcome:
-    """Run ``suite`` on a staged partition; parse rejections count as failures too."""
-    gx = _gx()
-    context = gx.get_context(mode="ephemeral")
-    context.variables.progress_bars = {"globally": False, "metric_calculations": False}
-    batch = (
-        context.data_sources.add_pandas("raw")
-        .add_dataframe_asset(suite.name)
-        .add_batch_definition_whole_dataframe("partition")
-        .get_batch(batch_parameters={"dataframe": df})
-    )
-    result = batch.validate(suite)
-    outcome = ValidationOutcome(passed=bool(result.success), evaluated=len(result.results))
-    for item in result.results:
-        if item.success:
-            continue
-        config = item.expectation_config
-        kwargs = {k: v for k, v in config.kwargs.items() if k not in _SKIPPED_KWARGS}
-        res = item.result or {}
-        mismatched = (res.get("details") or {}).get("mismatched")
-        if mismatched:
-            detail = (
-                f"columns differ from the raw schema: missing {mismatched.get('missing') or []}, "
-                f"unexpected {mismatched.get('unexpected') or []}"
-            )
-        elif res.get("unexpected_count") is not None:
-            detail = f"{res['unexpected_count']} of {len(df)} rows break it ({kwargs})"
-        else:
-            detail = f"observed {res.get('observed_value')!r} ({kwargs})"
-        outcome.failures.append(
-            {
-                "expectation": config.type,
-                "column": kwargs.get("column") or kwargs.get("column_list"),
-                "detail": detail,
-                "examples": _examples(df, res, example_columns),
-            }
-        )
-    if rejected:
-        outcome.passed = False
-        outcome.failures.append(
-            {
-                "expectation": "records_parse",
-                "column": None,
-                "detail": f"{len(rejected)} {what} could not be read",
-                "examples": rejected[:EXAMPLES],
-            }
-        )
-    return outcome

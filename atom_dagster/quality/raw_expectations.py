@@ -16,6 +16,7 @@ os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 DEFAULT_MIN_ROW_RATIO = 0.5
 COUNT_COLUMNS = ("downloads_30d", "downloads_all_time", "likes")
 EXAMPLES = 5
+_SKIPPED_KWARGS = ("batch_id", "column_set")
 
 
 @dataclass
@@ -73,40 +74,45 @@ def min_rows_for(previous_rows: int | None, ratio: float = DEFAULT_MIN_ROW_RATIO
     return 1 if not previous_rows else max(1, math.ceil(previous_rows * ratio))
 
 
-def _examples(df: pd.DataFrame, result: dict[str, Any]) -> list[Any]:
+def _examples(df: pd.DataFrame, result: dict[str, Any], example_columns: list[str]) -> list[Any]:
     index = result.get("partial_unexpected_index_list") or []
-    if index and "model_id" in df.columns:
+    cols = [c for c in example_columns if c in df.columns]
+    if index and cols and all(isinstance(i, int) for i in index):
         picked = df.iloc[[i for i in index[:EXAMPLES] if i < len(df)]]
-        cols = [c for c in ("model_uid", "model_id", "downloads_all_time") if c in df.columns]
-        return picked[cols].to_dict("records")
+        return picked[cols].astype(object).where(picked[cols].notna(), None).to_dict("records")
     return list(result.get("partial_unexpected_list") or [])[:EXAMPLES]
 
 
-def validate_raw_hub_models(
+def validate_frame(
     df: pd.DataFrame,
-    expected_columns: list[str],
-    previous_rows: int | None = None,
+    suite,
+    example_columns: list[str],
     rejected: list[dict[str, Any]] | None = None,
+    what: str = "records",
+    as_what: str | None = None,
 ) -> ValidationOutcome:
-    """Run the suite on a staged partition; parse rejections count as failures too."""
+    """Run ``suite`` on a staged partition; parse rejections count as failures too.
+
+    One function for every raw table's gate, so a failing partition reads the same in the Dagster
+    UI whichever source it came from. ``example_columns`` pick what a bad row is shown with.
+    """
     import great_expectations as gx
 
     context = gx.get_context(mode="ephemeral")
     context.variables.progress_bars = {"globally": False, "metric_calculations": False}
     batch = (
         context.data_sources.add_pandas("raw")
-        .add_dataframe_asset("hub_models")
+        .add_dataframe_asset(suite.name)
         .add_batch_definition_whole_dataframe("partition")
         .get_batch(batch_parameters={"dataframe": df})
     )
-    suite = build_suite(expected_columns, min_rows_for(previous_rows))
     result = batch.validate(suite)
     outcome = ValidationOutcome(passed=bool(result.success), evaluated=len(result.results))
     for item in result.results:
         if item.success:
             continue
         config = item.expectation_config
-        kwargs = {k: v for k, v in config.kwargs.items() if k not in ("batch_id", "column_set")}
+        kwargs = {k: v for k, v in config.kwargs.items() if k not in _SKIPPED_KWARGS}
         res = item.result or {}
         mismatched = (res.get("details") or {}).get("mismatched")
         if mismatched:
@@ -121,9 +127,9 @@ def validate_raw_hub_models(
         outcome.failures.append(
             {
                 "expectation": config.type,
-                "column": kwargs.get("column"),
+                "column": kwargs.get("column") or kwargs.get("column_list"),
                 "detail": detail,
-                "examples": _examples(df, res),
+                "examples": _examples(df, res, example_columns),
             }
         )
     if rejected:
@@ -132,8 +138,26 @@ def validate_raw_hub_models(
             {
                 "expectation": "records_parse",
                 "column": None,
-                "detail": f"{len(rejected)} record(s) could not be read as Hub models",
+                "detail": f"{len(rejected)} {what} could not be read" + (f" as {as_what}" if as_what else ""),
                 "examples": rejected[:EXAMPLES],
             }
         )
     return outcome
+
+
+def validate_raw_hub_models(
+    df: pd.DataFrame,
+    expected_columns: list[str],
+    previous_rows: int | None = None,
+    rejected: list[dict[str, Any]] | None = None,
+) -> ValidationOutcome:
+    """Run the Hub suite on a staged partition; parse rejections count as failures too."""
+    suite = build_suite(expected_columns, min_rows_for(previous_rows))
+    return validate_frame(
+        df,
+        suite,
+        ["model_uid", "model_id", "downloads_all_time"],
+        rejected,
+        what="record(s)",
+        as_what="Hub models",
+    )
