@@ -10,6 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from atom_dagster.assets.gate import reject_partition
 from atom_dagster.assets.raw_hub_models import RAW_HUB_MODELS, RawDataConfig
 from atom_dagster.assets.warehouse_metadata import markdown_table
 from atom_dagster.landing import raw_hub_inference_providers as landing
@@ -122,15 +123,8 @@ def raw_hub_inference_providers(
         "failures": dg.MetadataValue.json(outcome.failures),
     }
     if not outcome.passed:
-        generic.discard(staged)
-        message = outcome.describe(day)
-        context.log.error(message)
-        yield dg.AssetCheckResult(
-            check_name=CHECK_NAME,
-            passed=False,
-            metadata={**check_meta, "message": dg.MetadataValue.md(message)},
-            description=message.splitlines()[0],
-        )
+        check, message = reject_partition(outcome, day, staged, CHECK_NAME, check_meta, context.log)
+        yield check
         raise dg.Failure(description=message, metadata={"partition": day})
     final = generic.promote(staged, raw_root, day, landing.TABLE)
     served = df[df["provider"].notna()]

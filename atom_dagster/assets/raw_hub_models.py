@@ -5,6 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from atom_dagster.assets.gate import reject_partition
 from atom_dagster.assets.warehouse_metadata import markdown_table
 from atom_dagster.landing import raw_hub_models as landing
 from atom_dagster.partitions import daily_partitions
@@ -93,15 +94,8 @@ def raw_hub_models(context: dg.AssetExecutionContext, hub_source: HubSnapshotSou
         "previous_rows": previous[1] if previous else 0,
     }
     if not outcome.passed:
-        landing.discard(staged)
-        message = outcome.describe(day)
-        context.log.error(message)
-        yield dg.AssetCheckResult(
-            check_name=CHECK_NAME,
-            passed=False,
-            metadata={**check_meta, "message": dg.MetadataValue.md(message)},
-            description=message.splitlines()[0],
-        )
+        check, message = reject_partition(outcome, day, staged, CHECK_NAME, check_meta, context.log)
+        yield check
         raise dg.Failure(description=message, metadata={"partition": day})
     final = landing.promote(staged, raw_root, day)
     created = df["created_at"].dropna()

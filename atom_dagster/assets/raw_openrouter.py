@@ -18,6 +18,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
+from atom_dagster.assets.gate import reject_partition
 from atom_dagster.assets.raw_hub_models import RawDataConfig
 from atom_dagster.assets.warehouse_metadata import markdown_table
 from atom_dagster.landing import raw_hub_models as generic
@@ -134,22 +135,8 @@ def _land(
         "failures": dg.MetadataValue.json(outcome.failures),
     }
     if not outcome.passed:
-        generic.discard(staged)
-        message = outcome.describe(day).replace("Partition", f"{key.to_user_string()} partition", 1)
-        log.error(message)
-        return (
-            [
-                dg.AssetCheckResult(
-                    asset_key=key,
-                    check_name=CHECK_NAME,
-                    passed=False,
-                    metadata={**check_meta, "message": dg.MetadataValue.md(message)},
-                    description=message.splitlines()[0],
-                )
-            ],
-            message,
-            None,
-        )
+        check, message = reject_partition(outcome, day, staged, CHECK_NAME, check_meta, log, asset_key=key)
+        return [check], message, None
     final = generic.promote(staged, raw_root, day, table)
     return (
         [
@@ -189,6 +176,20 @@ def _rankings_metadata(df: pd.DataFrame, parsed: landing.TableParse) -> dict[str
         "repairs": dg.MetadataValue.json(dict(parsed.repairs)),
         "preview": dg.MetadataValue.md(markdown_table(cols, list(top[cols].itertuples(index=False)))),
     }
+
+
+def _publish(key, table_name, day, raw_root, table, suite, example_columns, parsed_part, log, metadata):
+    """Land one table (validate, then promote) and say so: (events, failure message or None)."""
+    events, failure, final = _land(
+        key, table_name, day, raw_root, table, suite, example_columns, parsed_part, log
+    )
+    if failure:
+        return events, failure
+    done = dg.MaterializeResult(
+        asset_key=key,
+        metadata={"dagster/row_count": table.num_rows, **metadata, "path": dg.MetadataValue.path(str(final))},
+    )
+    return [done, *events], None
 
 
 @dg.multi_asset(
@@ -249,7 +250,7 @@ def raw_openrouter(
         table = landing.to_arrow(parsed.models.rows, landing.RAW_OPENROUTER_MODELS_SCHEMA, source)
         previous = generic.previous_partition_rows(raw_root, day, landing.MODELS_TABLE)
         suite = openrouter_models_suite(landing.MODELS_COLUMNS, previous[1] if previous else None)
-        events, failure, final = _land(
+        events, failure = _publish(
             RAW_OPENROUTER_MODELS,
             landing.MODELS_TABLE,
             day,
@@ -259,20 +260,9 @@ def raw_openrouter(
             ["model_slug", "canonical_slug", "context_length"],
             parsed.models,
             context.log,
+            {**common, **_models_metadata(table.to_pandas(), parsed.models)},
         )
-        if failure:
-            failures.append(failure)
-        else:
-            df = table.to_pandas()
-            yield dg.MaterializeResult(
-                asset_key=RAW_OPENROUTER_MODELS,
-                metadata={
-                    "dagster/row_count": len(df),
-                    **common,
-                    **_models_metadata(df, parsed.models),
-                    "path": dg.MetadataValue.path(str(final)),
-                },
-            )
+        failures += [failure] if failure else []
         yield from events
 
     if parsed.rankings is None:
@@ -282,7 +272,7 @@ def raw_openrouter(
         yield from _skip(RAW_OPENROUTER_RANKINGS, day, reason, context.log)
     else:
         table = landing.to_arrow(parsed.rankings.rows, landing.RAW_OPENROUTER_RANKINGS_SCHEMA, source)
-        events, failure, final = _land(
+        events, failure = _publish(
             RAW_OPENROUTER_RANKINGS,
             landing.RANKINGS_TABLE,
             day,
@@ -292,20 +282,9 @@ def raw_openrouter(
             ["ranking_date", "model_permaslug", "total_tokens"],
             parsed.rankings,
             context.log,
+            {**common, **_rankings_metadata(table.to_pandas(), parsed.rankings)},
         )
-        if failure:
-            failures.append(failure)
-        else:
-            df = table.to_pandas()
-            yield dg.MaterializeResult(
-                asset_key=RAW_OPENROUTER_RANKINGS,
-                metadata={
-                    "dagster/row_count": len(df),
-                    **common,
-                    **_rankings_metadata(df, parsed.rankings),
-                    "path": dg.MetadataValue.path(str(final)),
-                },
-            )
+        failures += [failure] if failure else []
         yield from events
 
     if failures:
