@@ -33,6 +33,7 @@ def build_resources(s=settings) -> dict:
             history=s.history,
             history_max_lag_days=s.history_max_lag_days,
             history_derivatives=s.history_derivatives,
+            history_repo=s.history_repo,
         ),
         "openrouter_source": OpenRouterSource(
             mode=s.source,

@@ -26,6 +26,7 @@ SOURCES = (SOURCE_ARCHIVE, SOURCE_LIVE)
 HISTORY_OFF = "off"
 HISTORY_HUB_STATS = "hub-stats"
 HISTORIES = (HISTORY_OFF, HISTORY_HUB_STATS)
+HISTORY_REPO_DEFAULT = "cfahlgren1/hub-stats"
 
 
 @dataclass(frozen=True)
@@ -40,6 +41,7 @@ class Settings:
     history: str = HISTORY_OFF
     history_max_lag_days: int = 0
     history_derivatives: bool = True
+    history_repo: str = HISTORY_REPO_DEFAULT
 
     @property
     def history_enabled(self) -> bool:
@@ -79,6 +81,9 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
     derivatives = (env.get("ATOM_HISTORY_DERIVATIVES") or "on").strip().lower()
     if derivatives not in ("on", "off", "true", "false", "1", "0"):
         raise ValueError(f"ATOM_HISTORY_DERIVATIVES must be on or off; got {derivatives!r}.")
+    history_repo = (env.get("ATOM_HISTORY_REPO") or HISTORY_REPO_DEFAULT).strip()
+    if history_repo.count("/") != 1 or not all(history_repo.split("/")):
+        raise ValueError(f"ATOM_HISTORY_REPO must be a dataset id `owner/name`; got {history_repo!r}.")
     return Settings(
         data_dir=data_dir,
         source=source,
@@ -88,6 +93,7 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         history=history,
         history_max_lag_days=int(lag),
         history_derivatives=derivatives in ("on", "true", "1"),
+        history_repo=history_repo,
     )
 
 

@@ -18,7 +18,7 @@ from atom_dagster.landing import raw_hub_models as generic
 from atom_dagster.partitions import daily_partitions
 from atom_dagster.quality.inference_expectations import hub_inference_providers_suite, validate_frame
 from atom_dagster.settings import SOURCE_LIVE
-from atom_dagster.sources.archive import ArchiveError, day_dir
+from atom_dagster.sources.archive import ArchiveError, day_dir, replay_label
 from atom_dagster.sources.hub_source import HubSnapshotSource
 
 RAW_HUB_INFERENCE_PROVIDERS = dg.AssetKey(["raw", landing.TABLE])
@@ -77,10 +77,8 @@ def raw_hub_inference_providers(
             description=message,
         )
         raise dg.Failure(description=message) from exc
-    if hub_source.mode == SOURCE_LIVE and manifest.get("source") == "live":
-        source = "live"
-    else:
-        source = "demo" if manifest.get("synthetic") else "archive"
+    live_now = hub_source.mode == SOURCE_LIVE and manifest.get("source") == "live"
+    source = "live" if live_now else replay_label(manifest)
 
     if parsed.models_checked == 0 and not parsed.rejected:
         reason = (

@@ -83,7 +83,7 @@ def raw_hub_models(context: dg.AssetExecutionContext, hub_source: HubSnapshotSou
     table = landing.to_arrow(report.rows, resolved.capture_source)
     staged = landing.stage(raw_root, day, table)
     df = table.to_pandas()
-    previous = landing.previous_partition_rows(raw_root, day)
+    previous = landing.previous_partition_rows(raw_root, day, source=resolved.capture_source)
     outcome = validate_raw_hub_models(
         df, landing.COLUMNS, previous_rows=previous[1] if previous else None, rejected=report.rejected
     )

@@ -20,6 +20,7 @@ from typing import Any
 import pyarrow as pa
 
 from atom_dagster.landing.parse import RecordError
+from atom_dagster.landing.raw_hub_models import SOURCE_COLUMN, rows_to_table
 from atom_dagster.sources.archive import (
     HUB_MODEL_INFO_DIR,
     ArchiveError,
@@ -41,7 +42,7 @@ RAW_HUB_INFERENCE_PROVIDERS_SCHEMA = pa.schema(
         ("task", pa.string()),
         ("adapter", pa.string()),
         ("mapping_type", pa.string()),
-        ("capture_source", pa.string()),
+        (SOURCE_COLUMN, pa.string()),
     ]
 )
 COLUMNS = RAW_HUB_INFERENCE_PROVIDERS_SCHEMA.names
@@ -138,7 +139,5 @@ def parse_archive_day(day_path: Path) -> tuple[ProvidersParse, dict[str, Any]]:
     return out, manifest
 
 
-def to_arrow(rows: list[dict[str, Any]], capture_source: str) -> pa.Table:
-    columns = {name: [row.get(name) for row in rows] for name in COLUMNS if name != "capture_source"}
-    columns["capture_source"] = [capture_source] * len(rows)
-    return pa.Table.from_pydict(columns, schema=RAW_HUB_INFERENCE_PROVIDERS_SCHEMA)
+def to_arrow(rows: list[dict[str, Any]], source: str) -> pa.Table:
+    return rows_to_table(rows, RAW_HUB_INFERENCE_PROVIDERS_SCHEMA, source)

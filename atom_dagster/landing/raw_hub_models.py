@@ -18,6 +18,7 @@ import shutil
 import threading
 import time
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pyarrow as pa
@@ -60,6 +61,9 @@ LINEAGE_TYPE = pa.list_(
     )
 )
 
+# Every raw table says where its partition came from: live | archive | demo | history.
+SOURCE_COLUMN = "source"
+
 RAW_HUB_MODELS_SCHEMA = pa.schema(
     [
         ("model_uid", pa.string()),
@@ -84,7 +88,7 @@ RAW_HUB_MODELS_SCHEMA = pa.schema(
         ("children_quantized", pa.int64()),
         ("children_merge", pa.int64()),
         ("children_total", pa.int64()),
-        ("capture_source", pa.string()),
+        (SOURCE_COLUMN, pa.string()),
     ]
 )
 COLUMNS = RAW_HUB_MODELS_SCHEMA.names
@@ -161,11 +165,17 @@ def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
     return report, manifest
 
 
-def to_arrow(rows: list[dict], capture_source: str) -> pa.Table:
-    """Rows from the parser as a table with the fixed raw schema (stable across days)."""
-    columns = {name: [row.get(name) for row in rows] for name in COLUMNS if name != "capture_source"}
-    columns["capture_source"] = [capture_source] * len(rows)
-    return pa.Table.from_pydict(columns, schema=RAW_HUB_MODELS_SCHEMA)
+def rows_to_table(rows: list[dict[str, Any]], schema: pa.Schema, source: str) -> pa.Table:
+    """Parsed rows as a table with a raw table's fixed schema (stable across days), every row
+    labelled with where the partition came from (the ``source`` column)."""
+    columns = {name: [row.get(name) for row in rows] for name in schema.names if name != SOURCE_COLUMN}
+    columns[SOURCE_COLUMN] = [source] * len(rows)
+    return pa.Table.from_pydict(columns, schema=schema)
+
+
+def to_arrow(rows: list[dict], source: str) -> pa.Table:
+    """Rows from the parser as a ``raw/hub_models`` table."""
+    return rows_to_table(rows, RAW_HUB_MODELS_SCHEMA, source)
 
 
 def partition_dir(raw_root: Path, day: str, table: str = TABLE) -> Path:
@@ -283,8 +293,16 @@ def discard(staged: Path) -> None:
         _release(Path(staged))
 
 
-def previous_partition_rows(raw_root: Path, day: str, table: str = TABLE) -> tuple[str, int] | None:
-    """The latest promoted partition before ``day`` and its row count (for the collapse check)."""
+def previous_partition_rows(
+    raw_root: Path, day: str, table: str = TABLE, source: str | None = None
+) -> tuple[str, int] | None:
+    """The latest promoted partition before ``day`` and its row count (for the collapse check).
+
+    Given the new partition's ``source``, only an earlier partition of the same kind counts:
+    history days (a hub-stats snapshot, with the derivatives of tracked models) are compared with
+    history days, captures (live, archive, demo: the tracked organizations' own listing) with
+    captures. Otherwise the first live day after a history backfill would look like a collapse.
+    """
     base = Path(raw_root) / table
     if not base.is_dir():
         return None
@@ -293,11 +311,24 @@ def previous_partition_rows(raw_root: Path, day: str, table: str = TABLE) -> tup
         for p in base.iterdir()
         if p.name.startswith("snapshot_date=") and (p / DATA_FILE).exists()
     )
-    earlier = [d for d in days if d < day]
-    if not earlier:
+    for prev in reversed([d for d in days if d < day]):
+        path = partition_dir(raw_root, prev, table) / DATA_FILE
+        rows = pq.ParquetFile(path).metadata.num_rows
+        if source is None or rows == 0 or _is_history(_partition_source(path)) == _is_history(source):
+            return prev, rows
+    return None
+
+
+def _is_history(source: str | None) -> bool:
+    return source == "history"
+
+
+def _partition_source(path: Path) -> str | None:
+    """The ``source`` of a promoted partition (one label per partition; None for older files)."""
+    if SOURCE_COLUMN not in pq.ParquetFile(path).schema_arrow.names:
         return None
-    prev = earlier[-1]
-    return prev, pq.ParquetFile(partition_dir(raw_root, prev, table) / DATA_FILE).metadata.num_rows
+    column = pq.read_table(path, columns=[SOURCE_COLUMN]).column(0)
+    return column[0].as_py() if len(column) else None
 
 
 def read_partition(raw_root: Path, day: str, table: str = TABLE) -> pd.DataFrame | None:

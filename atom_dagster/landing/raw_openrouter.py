@@ -23,6 +23,7 @@ from typing import Any
 import pyarrow as pa
 
 from atom_dagster.landing.parse import RecordError, parse_count, parse_timestamp
+from atom_dagster.landing.raw_hub_models import SOURCE_COLUMN, rows_to_table
 from atom_dagster.sources.archive import ArchiveError, read_manifest, verify_manifest
 from atom_dagster.sources.openrouter_live import ATTRIBUTION, MODELS_FILE, OPENROUTER_DIR, RANKINGS_FILE
 
@@ -47,7 +48,7 @@ RAW_OPENROUTER_MODELS_SCHEMA = pa.schema(
         ("pricing_prompt", pa.string()),
         ("pricing_completion", pa.string()),
         ("is_moderated", pa.bool_()),
-        ("capture_source", pa.string()),
+        (SOURCE_COLUMN, pa.string()),
     ]
 )
 MODELS_COLUMNS = RAW_OPENROUTER_MODELS_SCHEMA.names
@@ -62,7 +63,7 @@ RAW_OPENROUTER_RANKINGS_SCHEMA = pa.schema(
         ("as_of", pa.timestamp("us", tz="UTC")),
         ("dataset_version", pa.string()),
         ("source_attribution", pa.string()),
-        ("capture_source", pa.string()),
+        (SOURCE_COLUMN, pa.string()),
     ]
 )
 RANKINGS_COLUMNS = RAW_OPENROUTER_RANKINGS_SCHEMA.names
@@ -337,8 +338,6 @@ def read_openrouter_day(day_path: Path, day: str) -> OpenRouterDay:
     return result
 
 
-def to_arrow(rows: list[dict[str, Any]], schema: pa.Schema, capture_source: str) -> pa.Table:
+def to_arrow(rows: list[dict[str, Any]], schema: pa.Schema, source: str) -> pa.Table:
     """Rows as a table with the fixed raw schema (stable across days)."""
-    columns = {name: [row.get(name) for row in rows] for name in schema.names if name != "capture_source"}
-    columns["capture_source"] = [capture_source] * len(rows)
-    return pa.Table.from_pydict(columns, schema=schema)
+    return rows_to_table(rows, schema, source)

@@ -247,6 +247,13 @@ class ArchiveWriter:
         return final
 
 
+def replay_label(manifest: dict[str, Any]) -> str:
+    """The ``source`` a replayed archive day carries in the raw tables: demo | history | archive."""
+    if manifest.get("synthetic"):
+        return "demo"
+    return "history" if manifest.get("source") == "history" else "archive"
+
+
 def read_manifest(day_path: Path) -> dict[str, Any] | None:
     """The day's manifest, or None when the day has none (hand-assembled archives)."""
     path = Path(day_path) / MANIFEST_NAME

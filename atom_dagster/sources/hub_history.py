@@ -44,13 +44,25 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from huggingface_hub import HfApi, hf_hub_download
+from huggingface_hub.errors import (
+    DisabledRepoError,
+    EntryNotFoundError,
+    GatedRepoError,
+    HfHubHTTPError,
+    LocalEntryNotFoundError,
+    RemoteEntryNotFoundError,
+    RepositoryNotFoundError,
+    RevisionNotFoundError,
+)
 
 from atom_dagster.landing.parse import LINEAGE_RELATIONS
+from atom_dagster.settings import HISTORY_REPO_DEFAULT
 from atom_dagster.sources.archive import HUB_MODELS_DIR, ArchiveWriter, sha256_file
 from atom_dagster.sources.hub_source import SourceUnavailable
 
-HUB_STATS_REPO = "cfahlgren1/hub-stats"
+HUB_STATS_REPO = HISTORY_REPO_DEFAULT  # ATOM_HISTORY_REPO may name a copy with the same layout
 HUB_STATS_FILE = "models.parquet"
+LEGACY_CSV_FILE = "models.csv"  # what older commits reportedly hold instead (not read; see file_info)
 HISTORY_SOURCE = "history"
 SURROGATE_PREFIX = "id:"
 DEFAULT_BATCH_SIZE = 50_000
@@ -114,11 +126,12 @@ class HistoryResult:
     derivatives: int
     missing_columns: dict[str, str] = field(default_factory=dict)
     surrogate_ids: int = 0
+    repo_id: str = HUB_STATS_REPO
 
     @property
     def detail(self) -> str:
         return (
-            f"hub-stats history: {HUB_STATS_REPO}@{self.commit.commit_id[:12]} "
+            f"hub-stats history: {self.repo_id}@{self.commit.commit_id[:12]} "
             f"({self.commit.created_at:%Y-%m-%d %H:%M} UTC), {self.rows_kept} of {self.rows_read} models kept"
             f" ({self.own_models} tracked, {self.derivatives} derivatives)"
         )
@@ -127,7 +140,9 @@ class HistoryResult:
 # --- commits --------------------------------------------------------------------------------
 
 
-def pick_commit(commits: list[SnapshotCommit], day: str, max_lag_days: int = 0) -> SnapshotCommit:
+def pick_commit(
+    commits: list[SnapshotCommit], day: str, max_lag_days: int = 0, repo_id: str = HUB_STATS_REPO
+) -> SnapshotCommit:
     """The last commit made on ``day`` (UTC), else the last within ``max_lag_days`` before it."""
     target = date.fromisoformat(day)
     earliest = target - timedelta(days=max(0, max_lag_days))
@@ -141,8 +156,16 @@ def pick_commit(commits: list[SnapshotCommit], day: str, max_lag_days: int = 0) 
             if c is not None
         )
         lag = f" or the {max_lag_days} day(s) before it" if max_lag_days else ""
+        if not commits:
+            raise HistoryUnavailable(f"Partition {day}: {repo_id} lists no commits at all.")
+        if before is None and after is not None:
+            raise HistoryUnavailable(
+                f"Partition {day}: {repo_id}'s history starts on {_utc(after.created_at):%Y-%m-%d} "
+                f"(first commit {after.commit_id[:12]}); days before it cannot be rebuilt from this dataset."
+                " Start the backfill on or after that day."
+            )
         raise HistoryUnavailable(
-            f"Partition {day}: {HUB_STATS_REPO} has no commit on {day}{lag} (nearest: {near or 'none'}). "
+            f"Partition {day}: {repo_id} has no commit on {day}{lag} (nearest: {near or 'none'}). "
             "The day is not filled from another day; allow a lag with ATOM_HISTORY_MAX_LAG_DAYS, or "
             "leave the day out (a gap in the series, which the daily-delta logic spans)."
         )
@@ -158,7 +181,12 @@ def _when(commit: SnapshotCommit) -> datetime:
 
 
 class HubStatsClient:
-    """The three Hub calls the history source makes (one place to stub them in tests)."""
+    """The three Hub calls the history source makes (one place to stub them in tests).
+
+    Every Hub failure becomes a :class:`HistoryUnavailable` that says what failed and what to do:
+    a dataset that is gone or private, a gated or disabled one, a missing file or revision, a Hub
+    error or an unreachable endpoint.
+    """
 
     def __init__(
         self,
@@ -174,16 +202,31 @@ class HubStatsClient:
         self.api = HfApi(endpoint=endpoint, token=token)
 
     def list_commits(self) -> list[SnapshotCommit]:
-        return _cached_commits(self.api, self.repo_id)
+        return self._call("listing the commits of", lambda: _cached_commits(self.api, self.repo_id))
 
     def file_info(self, revision: str, filename: str) -> FileInfo:
-        """Size, LFS sha256 and last change of ``filename`` as of ``revision`` (``paths-info``)."""
-        infos = self.api.get_paths_info(
-            self.repo_id, [filename], expand=True, revision=revision, repo_type="dataset"
+        """Size, LFS sha256 and last change of ``filename`` as of ``revision`` (``paths-info``).
+
+        The older CSV export is asked for too, so a commit that has only ``models.csv`` is named
+        as such instead of as a missing file.
+        """
+        paths = [filename, LEGACY_CSV_FILE] if filename != LEGACY_CSV_FILE else [filename]
+        infos = self._call(
+            f"reading the file list at {revision[:12]} of",
+            lambda: self.api.get_paths_info(
+                self.repo_id, paths, expand=True, revision=revision, repo_type="dataset"
+            ),
         )
-        if not infos:
-            raise HistoryUnavailable(f"{self.repo_id}@{revision[:12]} has no {filename}.")
-        info = infos[0]
+        by_path = {getattr(i, "path", None): i for i in infos}
+        if filename not in by_path:
+            older = (
+                f" It holds {LEGACY_CSV_FILE}, an older CSV export this source does not read (its columns"
+                " and types are not documented); the day is refused rather than guessed."
+                if LEGACY_CSV_FILE in by_path
+                else ""
+            )
+            raise HistoryUnavailable(f"{self.repo_id}@{revision[:12]} has no {filename}.{older}")
+        info = by_path[filename]
         last = getattr(info, "last_commit", None)
         lfs = getattr(info, "lfs", None)
         return FileInfo(
@@ -195,16 +238,78 @@ class HubStatsClient:
 
     def download(self, revision: str, filename: str) -> Path:
         return Path(
-            hf_hub_download(
-                self.repo_id,
-                filename,
-                repo_type="dataset",
-                revision=revision,
-                endpoint=self.endpoint,
-                token=self.token,
-                cache_dir=self.cache_dir,
+            self._call(
+                f"downloading {filename} at {revision[:12]} from",
+                lambda: hf_hub_download(
+                    self.repo_id,
+                    filename,
+                    repo_type="dataset",
+                    revision=revision,
+                    endpoint=self.endpoint,
+                    token=self.token,
+                    cache_dir=self.cache_dir,
+                ),
             )
         )
+
+    def _call(self, what: str, call: Callable[[], Any]) -> Any:
+        try:
+            return call()
+        except HistoryUnavailable:
+            raise
+        except Exception as exc:  # noqa: BLE001 - every Hub failure is explained, then re-raised
+            raise HistoryUnavailable(explain_hub_error(exc, f"{what} {self.repo_id}", self.repo_id)) from exc
+
+
+def explain_hub_error(exc: Exception, doing: str, repo_id: str) -> str:
+    """A user-facing sentence for a failed Hub call of the history source (pure; tested directly)."""
+    mirror = (
+        "Set ATOM_HISTORY_REPO to a copy of the dataset with the same layout (one models.parquet"
+        " rewritten per commit), or replay an archive that has the days (ATOM_ARCHIVE_DIR)."
+    )
+    status = getattr(getattr(exc, "response", None), "status_code", None)
+    if isinstance(exc, LocalEntryNotFoundError):
+        return (
+            f"{doing} needs the Hub, which cannot be reached (offline, or HF_HUB_OFFLINE=1) and the file is"
+            " not in the huggingface_hub cache. Check the network, or replay an archive (ATOM_ARCHIVE_DIR)."
+        )
+    if isinstance(exc, GatedRepoError):
+        return (
+            f"The history dataset {repo_id} is gated: {doing} needs a token of an account that accepted"
+            " its conditions (HF_TOKEN)."
+        )
+    if isinstance(exc, RepositoryNotFoundError):
+        return (
+            f"The history dataset {repo_id} was not found ({status or 404}) while {doing}: it may have been"
+            " taken down, renamed or made private, or HF_ENDPOINT points elsewhere. " + mirror
+        )
+    if isinstance(exc, DisabledRepoError):
+        return f"The history dataset {repo_id} is disabled on the Hub ({doing} refused). " + mirror
+    if isinstance(exc, RevisionNotFoundError):
+        return (
+            f"A commit of {repo_id} listed a moment ago is gone ({doing}): the dataset's history was"
+            " rewritten. Re-run; days already landed replay from the archive. " + mirror
+        )
+    if isinstance(exc, EntryNotFoundError | RemoteEntryNotFoundError):
+        return f"The file is not in {repo_id} at that commit ({doing}); the day is refused, not filled."
+    if isinstance(exc, HfHubHTTPError):
+        hint = (
+            "the Hub is rate limiting: wait, set HF_TOKEN for higher limits, then re-run"
+            if status == 429
+            else "re-run later; days already landed replay from the archive"
+        )
+        return f"The Hub answered {status or 'an error'} while {doing}: {hint}. ({_first_line(exc)})"
+    if isinstance(exc, OSError | ConnectionError | TimeoutError) or "Connect" in type(exc).__name__:
+        return (
+            f"Could not reach the Hub while {doing} ({type(exc).__name__}: {_first_line(exc)}). Check the"
+            " network or HF_ENDPOINT; with no network, replay an archive instead (ATOM_ARCHIVE_DIR)."
+        )
+    return f"{doing} failed: {type(exc).__name__}: {_first_line(exc)}"
+
+
+def _first_line(exc: Exception) -> str:
+    text = str(exc).strip().splitlines()
+    return text[0][:300] if text else type(exc).__name__
 
 
 # Past commits never change: one listing per process and repository serves a whole backfill.
@@ -362,13 +467,15 @@ def _lines(objects: list[dict[str, Any]]) -> bytes:
     return "".join(json.dumps(o, sort_keys=True, separators=(",", ":")) + "\n" for o in objects).encode()
 
 
-def check_required(path: Path, day: str, commit: SnapshotCommit) -> tuple[dict[str, str], dict[str, str]]:
+def check_required(
+    path: Path, day: str, commit: SnapshotCommit, repo_id: str = HUB_STATS_REPO
+) -> tuple[dict[str, str], dict[str, str]]:
     present, missing = resolve_columns(pq.ParquetFile(path).schema_arrow)
     lacking = [f for f in REQUIRED if f not in present]
     if lacking:
         why = "; ".join(f"`{f}` ({REQUIRED[f]})" for f in lacking)
         raise HistoryUnavailable(
-            f"Partition {day}: {HUB_STATS_REPO}@{commit.commit_id[:12]} ({commit.created_at:%Y-%m-%d}) "
+            f"Partition {day}: {repo_id}@{commit.commit_id[:12]} ({commit.created_at:%Y-%m-%d}) "
             f"{HUB_STATS_FILE} has no {why}. This snapshot cannot give the day's numbers and nothing is"
             " invented for it; start the history after the dataset gained the column."
         )
@@ -396,7 +503,7 @@ def capture_history_day(
         )
     client = client or HubStatsClient()
     repo = client.repo_id
-    commit = pick_commit(client.list_commits(), day, max_lag_days)
+    commit = pick_commit(client.list_commits(), day, max_lag_days, repo)
     info = client.file_info(commit.commit_id, HUB_STATS_FILE)
     changed_at = info.last_changed_at
     lag = (date.fromisoformat(day) - _utc(commit.created_at).date()).days
@@ -410,7 +517,7 @@ def capture_history_day(
             )
     log(f"history {day}: {repo}@{commit.commit_id[:12]} ({_utc(commit.created_at):%Y-%m-%d %H:%M} UTC)")
     path = client.download(commit.commit_id, HUB_STATS_FILE)
-    present, missing = check_required(path, day, commit)
+    present, missing = check_required(path, day, commit, repo)
     file_sha = sha256_file(path)
     file_bytes = path.stat().st_size
     if info.sha256 and info.sha256 != file_sha:
@@ -489,6 +596,7 @@ def capture_history_day(
         derivatives=stats.derivatives,
         missing_columns=missing,
         surrogate_ids=stats.surrogate_ids,
+        repo_id=repo,
     )
     log(f"history {day}: {result.detail} -> {final}")
     return result

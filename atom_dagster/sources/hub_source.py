@@ -19,7 +19,7 @@ import dagster as dg
 
 from atom_dagster.partitions import latest_live_partition
 from atom_dagster.settings import SOURCE_ARCHIVE, SOURCE_LIVE
-from atom_dagster.sources.archive import HUB_MODELS_DIR, day_dir, read_manifest
+from atom_dagster.sources.archive import HUB_MODELS_DIR, day_dir, read_manifest, replay_label
 
 
 class SourceUnavailable(RuntimeError):
@@ -47,6 +47,7 @@ class HubSnapshotSource(dg.ConfigurableResource):
     history: str = "off"
     history_max_lag_days: int = 0
     history_derivatives: bool = True
+    history_repo: str = "cfahlgren1/hub-stats"
 
     def resolve_day(self, day: str, log) -> ResolvedDay:
         """Make sure the day is in the archive (capturing it live if configured) and say how."""
@@ -74,12 +75,14 @@ class HubSnapshotSource(dg.ConfigurableResource):
     @staticmethod
     def _replay(path: Path) -> ResolvedDay:
         manifest = read_manifest(path) or {}
-        if manifest.get("synthetic"):
-            return ResolvedDay(path, "demo", f"SYNTHETIC demo archive {path}")
-        if manifest.get("source") == "history":
-            commit = (manifest.get("history") or {}).get("commit", "?")
-            return ResolvedDay(path, "history", f"replay of hub-stats history day {path} (commit {commit})")
-        return ResolvedDay(path, "archive", f"archive replay of {path}")
+        label = replay_label(manifest)
+        if label == "demo":
+            return ResolvedDay(path, label, f"SYNTHETIC demo archive {path}")
+        if label == "history":
+            history = manifest.get("history") or {}
+            repo, commit = history.get("repository", "hub-stats"), history.get("commit", "?")
+            return ResolvedDay(path, label, f"replay of history day {path} ({repo} commit {commit})")
+        return ResolvedDay(path, label, f"archive replay of {path}")
 
     def _capture_history(self, day: str, archive: Path, log) -> ResolvedDay:
         if self.history != "hub-stats":
@@ -88,12 +91,15 @@ class HubSnapshotSource(dg.ConfigurableResource):
         from atom_dagster.sources.tracked_orgs import tracked_orgs
 
         orgs = self.tracked_orgs or tracked_orgs()
-        log.info(f"Partition {day}: not in the archive {archive}; taking it from the hub-stats history")
+        log.info(
+            f"Partition {day}: not in the archive {archive}; "
+            f"taking it from the history dataset {self.history_repo}"
+        )
         result = capture_history_day(
             archive,
             day,
             orgs,
-            client=HubStatsClient(endpoint=self.endpoint, token=self.token),
+            client=HubStatsClient(repo_id=self.history_repo, endpoint=self.endpoint, token=self.token),
             max_lag_days=self.history_max_lag_days,
             derivatives=self.history_derivatives,
             log=log.info,

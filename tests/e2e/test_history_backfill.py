@@ -15,17 +15,27 @@ downloadsAllTime per sampled day (d1..d5; '-' = not in that day's file):
   someuser/qwen-sft (derivative, kept, not mainline)  50 every day
   randomuser/unrelated (not tracked, not a derivative: dropped)
 (* revised down: clamped to 0, the running maximum carries 1_200_000)
+
+Then (on a copy of that warehouse) the first day captured with real `_id`s, 2025-04-05, as the
+daily schedule would after a history backfill: Qwen 1_600_000, Llama 6_100_000, Mistral 200_000;
+the derivative is not in it (the live capture lists the tracked organizations only). The history
+series must continue under the real `_id`s (one series per model, the 7-day delta on the new
+day), and the derivative keeps its surrogate.
 """
 
 from __future__ import annotations
 
+import json
+import shutil
 from pathlib import Path
 
 import duckdb
 import pytest
 
 from atom_dagster.settings import load_settings
+from atom_dagster.sources.archive import ArchiveWriter
 from tests.fixtures.history.hub_stats import HubStatsServer, commit_item, install, model, write_models_parquet
+from tests.small_archive import _model as api_model
 
 DAYS = ["2025-03-01", "2025-03-08", "2025-03-15", "2025-03-22", "2025-03-29"]
 QWEN = [1_000_000, 1_200_000, 1_150_000, 1_400_000, 1_500_000]
@@ -154,3 +164,108 @@ def test_dagster_metadata_names_the_source_and_rerun_replays_the_archive(history
     assert summary.ok and len(downloads) == before  # the recorded day is replayed, not re-downloaded
     manifest = Path(settings.archive_dir, DAYS[0], "MANIFEST.json").read_text()
     assert '"columns_missing"' in manifest and '"safetensors"' in manifest
+
+
+LIVE_DAY = "2025-04-05"
+REAL_UID = {
+    "Qwen/Qwen2.5-7B-Instruct": "66e81cefd5e0a0b7a4d3f1a1",
+    "meta-llama/Llama-3.1-8B-Instruct": "669858a8c5a0e3d1b5e2c3d4",
+    "mistralai/Mistral-Small-24B-Instruct-2501": "67cec1aa0e2b1f3c4d5e6f70",
+}
+
+
+@pytest.fixture(scope="module")
+def history_then_live(history_pipeline, tmp_path_factory):
+    from atom_dagster.runner import backfill
+
+    settings, _, _ = history_pipeline
+    root = tmp_path_factory.mktemp("history_then_live")
+    shutil.copytree(settings.raw_dir, root / "data" / "raw")
+    shutil.copytree(settings.warehouse_path.parent, root / "data" / "warehouse")
+    shutil.copytree(settings.archive_dir, root / "archive")
+    page = [
+        api_model(
+            REAL_UID["Qwen/Qwen2.5-7B-Instruct"],
+            "Qwen/Qwen2.5-7B-Instruct",
+            1_600_000,
+            "2024-09-16T11:55:40Z",
+        ),
+        api_model(
+            REAL_UID["meta-llama/Llama-3.1-8B-Instruct"],
+            "meta-llama/Llama-3.1-8B-Instruct",
+            6_100_000,
+            "2024-07-18T08:56:00Z",
+        ),
+        api_model(
+            REAL_UID["mistralai/Mistral-Small-24B-Instruct-2501"],
+            "mistralai/Mistral-Small-24B-Instruct-2501",
+            200_000,
+            "2025-03-10T09:00:00Z",
+        ),
+    ]
+    writer = ArchiveWriter(root / "archive", LIVE_DAY, source="live", fixed_time=f"{LIVE_DAY}T23:59:00+00:00")
+    writer.write_body(
+        "hub/models/page-0001.json",
+        json.dumps(page).encode(),
+        request={"endpoint": "/api/models", "status": 200, "page": 1},
+    )
+    writer.finish()
+    live_settings = load_settings(
+        {
+            "ATOM_DATA_DIR": str(root / "data"),
+            "ATOM_ARCHIVE_DIR": str(root / "archive"),
+            "ATOM_SOURCE": "archive",
+        }
+    )
+    summary = backfill(live_settings, [LIVE_DAY], log=lambda _line: None)  # dbt runs incrementally
+    assert summary.failed == {}, summary.failed
+    assert summary.dbt_succeeded, summary.dbt_message
+    return live_settings
+
+
+def test_history_series_continue_under_the_real_id_after_the_first_live_day(history_then_live):
+    settings = history_then_live
+    series = query(
+        settings,
+        """select model_id, model_uid, count(*), min(snapshot_date)::varchar, max(snapshot_date)::varchar
+           from fct_model_downloads_daily group by all order by 1""",
+    )
+    qwen, llama, mistral = REAL_UID.values()
+    assert series == [
+        ("Qwen/Qwen2.5-7B-Instruct", qwen, 6, DAYS[0], LIVE_DAY),
+        ("meta-llama/Llama-3.1-8B-Instruct", llama, 5, DAYS[0], LIVE_DAY),
+        ("mistralai/Mistral-Small-24B-Instruct-2501", mistral, 4, DAYS[2], LIVE_DAY),
+        ("someuser/qwen-sft", "id:someuser/qwen-sft", 5, DAYS[0], DAYS[-1]),  # never seen live
+    ]
+    live_rows = query(
+        settings,
+        f"""select model_id, downloads_delta, days_since_previous from fct_model_downloads_daily
+            where snapshot_date = '{LIVE_DAY}' order by 1""",
+    )
+    assert live_rows == [
+        ("Qwen/Qwen2.5-7B-Instruct", 100_000, 7),
+        ("meta-llama/Llama-3.1-8B-Instruct", 100_000, 7),
+        ("mistralai/Mistral-Small-24B-Instruct-2501", 20_000, 7),
+    ]
+    origins = query(
+        settings,
+        "select model_uid_origin, capture_source, count(*) from stg_hub__models group by all order by all",
+    )
+    assert origins == [
+        ("hub_id", "archive", 3),
+        ("resolved_by_repo_id", "history", 12),
+        ("surrogate", "history", 5),
+    ]
+    regions = query(
+        settings,
+        f"""select region, downloads, cumulative_downloads from agg_downloads_by_region_daily
+            where snapshot_date = '{LIVE_DAY}' order by 1""",
+    )
+    assert regions == [("china", 100_000, 1_600_000), ("eu", 20_000, 200_000), ("us", 100_000, 6_100_000)]
+    # The history days' figures are unchanged by the re-keying.
+    before = query(
+        settings,
+        f"""select snapshot_date::varchar, region, downloads from agg_downloads_by_region_daily
+            where snapshot_date < '{LIVE_DAY}' and region = 'china' order by 1""",
+    )
+    assert [row[2] for row in before] == [0, 200_000, 0, 200_000, 100_000]

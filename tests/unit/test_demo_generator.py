@@ -105,8 +105,9 @@ def test_every_record_parses(records: dict[str, list], archive: Path) -> None:
             assert row["created_at"].date() <= date.fromisoformat(day)
             assert row["downloads_30d"] <= row["downloads_all_time"]
         infos = list(iter_records(archive / day, HUB_MODEL_INFO_DIR))
-        assert infos and all(set(r.obj["childrenModelCount"]) == {"finetune", "adapter", "quantized", "merge"}
-                             for r in infos)
+        assert infos and all(
+            set(r.obj["childrenModelCount"]) == {"finetune", "adapter", "quantized", "merge"} for r in infos
+        )
 
 
 def test_rename_keeps_the_id_and_changes_repo_and_author(rows: dict[str, dict[str, dict]]) -> None:
@@ -140,11 +141,18 @@ def test_downloads_all_time_only_drops_in_the_revision(rows: dict[str, dict[str,
 
 
 def test_gap_model_is_missing_two_days_then_returns(rows: dict[str, dict[str, dict]]) -> None:
-    present = {_day_no(day) for day, day_rows in rows.items()
-               if any(r["model_id"] == GAP_MODEL for r in day_rows.values())}
+    present = {
+        _day_no(day)
+        for day, day_rows in rows.items()
+        if any(r["model_id"] == GAP_MODEL for r in day_rows.values())
+    }
     assert present == set(range(1, DAYS + 1)) - set(GAP_DAYS)
-    counter = {_day_no(day): r["downloads_all_time"] for day, day_rows in rows.items()
-               for r in day_rows.values() if r["model_id"] == GAP_MODEL}
+    counter = {
+        _day_no(day): r["downloads_all_time"]
+        for day, day_rows in rows.items()
+        for r in day_rows.values()
+        if r["model_id"] == GAP_MODEL
+    }
     assert counter[17] > counter[14]
 
 

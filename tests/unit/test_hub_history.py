@@ -23,6 +23,7 @@ from atom_dagster.settings import load_settings
 from atom_dagster.sources.archive import sha256_file, verify_manifest
 from atom_dagster.sources.hub_history import (
     HistoryUnavailable,
+    HubStatsClient,
     SnapshotCommit,
     StreamStats,
     capture_history_day,
@@ -72,7 +73,7 @@ def hub_stats(monkeypatch, tmp_path):
     """``serve(files_by_day, schema)``: one commit per day (plus noise), served over MockTransport."""
     restore = []
 
-    def serve(days: dict[str, list[dict]], schema: str = "new", stale: set[str] = frozenset()):
+    def serve(days: dict[str, list[dict]], schema: str = "new", stale: set[str] = frozenset(), **server_kw):
         commits, files = [], {}
         for n, (day, day_rows) in enumerate(sorted(days.items())):
             early, late = f"{n:02d}" + "e" * 38, f"{n:02d}" + "f" * 38
@@ -82,7 +83,9 @@ def hub_stats(monkeypatch, tmp_path):
             changed = "2020-01-01T00:00:00.000Z" if day in stale else f"{day}T23:10:00.000Z"
             files[late] = (path, late, changed)
         commits.reverse()  # the Hub lists newest first
-        server = HubStatsServer(commits, files)
+        if server_kw.pop("csv_only", False):
+            server_kw["csv_only"] = frozenset(files)
+        server = HubStatsServer(commits, files, **server_kw)
         downloads, undo = install(monkeypatch, server)
         restore.append(undo)
         return server, downloads
@@ -226,7 +229,8 @@ def test_routing_archive_wins_history_fills_gaps_and_off_refuses(tmp_path, hub_s
     assert resolved.capture_source == "history" and "cfahlgren1/hub-stats@" in resolved.detail
     assert len(downloads) == 1
     again = source.resolve_day(DAY, Log())  # now recorded: replayed, nothing downloaded
-    assert again.capture_source == "history" and again.detail.startswith("replay of hub-stats history day")
+    assert again.capture_source == "history"
+    assert again.detail.startswith("replay of history day") and "cfahlgren1/hub-stats commit" in again.detail
     assert len(downloads) == 1
     live = HubSnapshotSource(mode="live", archive_dir=str(archive), tracked_orgs=ORGS, history="hub-stats")
     assert live.resolve_day(DAY, Log()).capture_source == "history"  # a past day in live mode
@@ -245,6 +249,111 @@ def test_history_settings(tmp_path):
     with pytest.raises(ValueError, match="ATOM_HISTORY must be one of"):
         load_settings({**base, "ATOM_HISTORY": "wayback"})
     assert not load_settings({**base, "ATOM_HISTORY_DERIVATIVES": "off"}).history_derivatives
+
+
+def no_backoff_sleep(monkeypatch) -> list[float]:
+    """huggingface_hub's retry backoff (1 s .. 8 s, 5 retries) recorded instead of slept."""
+    from huggingface_hub.utils import _http
+
+    sleeps: list[float] = []
+    monkeypatch.setattr(_http.time, "sleep", sleeps.append)
+    return sleeps
+
+
+def test_a_day_before_the_dataset_began_says_where_its_history_starts():
+    c = [SnapshotCommit("first" + "0" * 35, datetime(2024, 7, 24, 9, 0, tzinfo=UTC))]
+    with pytest.raises(HistoryUnavailable) as info:
+        pick_commit(c, "2023-11-01", repo_id="someone/mirror")
+    message = str(info.value)
+    assert "someone/mirror's history starts on 2024-07-24" in message
+    assert "cannot be rebuilt from this dataset" in message
+    with pytest.raises(HistoryUnavailable, match="lists no commits at all"):
+        pick_commit([], "2023-11-01")
+
+
+@pytest.mark.parametrize(
+    ("where", "status", "code", "expected"),
+    [
+        ("commits", 404, "RepoNotFound", "was not found (404)"),
+        ("commits", 401, "RepoNotFound", "was not found (401)"),  # private/absent look alike to the Hub
+        ("commits", 403, "GatedRepo", "is gated"),
+        ("paths-info", 403, "DisabledRepo", "is disabled on the Hub"),
+        ("paths-info", 404, "RevisionNotFound", "history was rewritten"),
+        ("commits", 429, None, "rate limiting"),
+        ("commits", 500, None, "The Hub answered 500"),
+    ],
+)
+def test_hub_failures_of_the_history_dataset_are_explained(
+    tmp_path, monkeypatch, hub_stats, where, status, code, expected
+):
+    sleeps = no_backoff_sleep(monkeypatch)
+    server, _ = hub_stats({DAY: rows()}, errors={where: (status, code)})
+    with pytest.raises(HistoryUnavailable) as info:
+        capture_history_day(tmp_path / "archive", DAY, ORGS, log=lambda _m: None, today=TODAY)
+    message = str(info.value)
+    assert expected in message, message
+    assert "cfahlgren1/hub-stats" in message
+    if status in (401, 404) and where == "commits":
+        assert "taken down, renamed or made private" in message and "ATOM_HISTORY_REPO" in message
+    assert not (tmp_path / "archive" / DAY).exists()  # nothing half-written
+    # 429 and 5xx: huggingface_hub's own backoff retried 5 times before we explained the failure.
+    assert len(sleeps) == (5 if status in (429, 500) else 0)
+    assert len(server.requests) == len(sleeps) + 1 + (where == "paths-info")
+
+
+def test_a_commit_holding_only_the_older_csv_export_is_refused_by_name(tmp_path, hub_stats):
+    hub_stats({DAY: rows()}, csv_only=True)
+    with pytest.raises(HistoryUnavailable) as info:
+        capture_history_day(tmp_path / "archive", DAY, ORGS, log=lambda _m: None, today=TODAY)
+    message = str(info.value)
+    assert "has no models.parquet" in message and "models.csv, an older CSV export" in message
+
+
+def test_an_unreachable_hub_is_explained(tmp_path, monkeypatch):
+    import httpx2
+
+    sleeps = no_backoff_sleep(monkeypatch)
+    from huggingface_hub.utils import _http, set_client_factory
+
+    def refuse(request):
+        raise httpx2.ConnectError("[Errno 111] Connection refused", request=request)
+
+    previous = _http._GLOBAL_CLIENT_FACTORY
+    set_client_factory(lambda: httpx2.Client(transport=httpx2.MockTransport(refuse)))
+    monkeypatch.setattr("atom_dagster.sources.hub_history._COMMITS", {})
+    try:
+        with pytest.raises(HistoryUnavailable) as info:
+            HubStatsClient().list_commits()
+    finally:
+        set_client_factory(previous)
+    message = str(info.value)
+    assert len(sleeps) == 5  # huggingface_hub retried the connection before giving up
+    assert "Could not reach the Hub while listing the commits of cfahlgren1/hub-stats" in message
+    assert "Connection refused" in message and "ATOM_ARCHIVE_DIR" in message
+
+
+def test_a_copy_of_the_dataset_can_be_configured(tmp_path, hub_stats):
+    server, downloads = hub_stats({DAY: rows()}, repo="someone/hub-stats-mirror")
+    settings = load_settings(
+        {"ATOM_DATA_DIR": str(tmp_path), "ATOM_HISTORY_REPO": "someone/hub-stats-mirror"}
+    )
+    assert settings.history_repo == "someone/hub-stats-mirror"
+    assert load_settings({"ATOM_DATA_DIR": str(tmp_path)}).history_repo == "cfahlgren1/hub-stats"
+    with pytest.raises(ValueError, match="ATOM_HISTORY_REPO must be a dataset id"):
+        load_settings({"ATOM_DATA_DIR": str(tmp_path), "ATOM_HISTORY_REPO": "just-a-name"})
+    source = HubSnapshotSource(
+        mode="archive",
+        archive_dir=str(tmp_path / "archive"),
+        tracked_orgs=ORGS,
+        history="hub-stats",
+        history_repo=settings.history_repo,
+    )
+    resolved = source.resolve_day(DAY, Log())
+    assert "someone/hub-stats-mirror@" in resolved.detail
+    manifest = json.loads((resolved.path / "MANIFEST.json").read_text())
+    assert manifest["history"]["repository"] == "someone/hub-stats-mirror"
+    assert all("/api/datasets/someone/hub-stats-mirror/" in r for r in server.requests)
+    assert len(downloads) == 1
 
 
 def test_files_are_not_committed_binaries():

@@ -141,7 +141,10 @@ def test_pagination_follows_link_and_archives_pages_verbatim(tmp_path, hub):
     # One file per page, bytes equal to what the server sent (page 3 is pretty-printed, non-ASCII).
     pages = sorted((day_path / HUB_MODELS_DIR).iterdir())
     assert [p.name for p in pages] == [
-        "Qwen-0001.json", "Qwen-0002.json", "Qwen-0003.json", "deepseek-ai-0001.json"
+        "Qwen-0001.json",
+        "Qwen-0002.json",
+        "Qwen-0003.json",
+        "deepseek-ai-0001.json",
     ]
     assert [p.read_bytes() for p in pages] == recorded_page_bodies()
     assert "通义千问".encode() in pages[2].read_bytes()

@@ -155,7 +155,7 @@ def test_to_arrow_has_exactly_the_raw_schema(parsed):
     assert table.schema.equals(RAW_HUB_MODELS_SCHEMA)
     assert table.column_names == COLUMNS
     assert table.num_rows == 3
-    assert table.column("capture_source").to_pylist() == ["archive"] * 3
+    assert table.column("source").to_pylist() == ["archive"] * 3
     assert table.column("created_at").to_pylist()[0] == datetime(2024, 9, 16, 11, 55, 40, tzinfo=UTC)
     assert table.column("downloads_all_time").to_pylist() == [1_000, 2_000, 7]
     assert table.column("lineage").to_pylist()[2] == [
@@ -230,7 +230,7 @@ def test_promote_replaces_an_existing_partition(tmp_path):
     promote(stage(tmp_path, DAY, _table(1, source="live")), tmp_path, DAY)
     df = read_partition(tmp_path, DAY)
     assert list(df["model_uid"]) == ["u0"]
-    assert list(df["capture_source"]) == ["live"]
+    assert list(df["source"]) == ["live"]
     assert [p.name for p in partition_dir(tmp_path, DAY).iterdir()] == ["data.parquet"]
 
 
@@ -245,6 +245,24 @@ def test_previous_partition_rows_picks_the_latest_earlier_day(tmp_path):
     assert previous_partition_rows(tmp_path, "2026-09-30") == ("2026-09-28", 5)
     assert previous_partition_rows(tmp_path, "2026-10-06") == ("2026-10-05", 9)
     assert previous_partition_rows(tmp_path, "2026-09-28") is None
+
+
+def test_previous_partition_rows_compares_history_with_history_and_captures_with_captures(tmp_path):
+    # A history backfill (with derivatives: many rows), then the first live and archive days.
+    for day, n, source in [
+        ("2026-09-28", 4, "archive"),
+        ("2026-09-29", 40, "history"),
+        ("2026-09-30", 42, "history"),
+        ("2026-10-01", 5, "live"),
+    ]:
+        promote(stage(tmp_path, day, _table(n, source=source)), tmp_path, day)
+
+    # The first live day after history is compared with the last capture, not with 42 history rows.
+    assert previous_partition_rows(tmp_path, "2026-10-01", source="live") == ("2026-09-28", 4)
+    assert previous_partition_rows(tmp_path, "2026-10-02", source="archive") == ("2026-10-01", 5)
+    assert previous_partition_rows(tmp_path, "2026-10-02", source="history") == ("2026-09-30", 42)
+    assert previous_partition_rows(tmp_path, "2026-09-29", source="history") is None  # first of its kind
+    assert previous_partition_rows(tmp_path, "2026-10-02") == ("2026-10-01", 5)  # no source: any kind
 
 
 def test_read_partition(tmp_path):

@@ -4,6 +4,10 @@
         incremental_strategy='delete+insert',
         unique_key=['model_uid', 'snapshot_date'],
         on_schema_change='fail',
+        post_hook=[
+            "delete from {{ this }} where starts_with(model_uid, 'id:') and model_uid in
+             (select raw_model_uid from {{ ref('stg_hub__models') }} where model_uid_origin = 'resolved_by_repo_id')",
+        ],
     )
 }}
 -- Daily downloads per model, for the partition window [min_date, max_date).
@@ -14,8 +18,9 @@
 -- of that running maximum since the model's previous snapshot (which spans any gap of
 -- missing days, so nothing is double counted). History before the window is read from the
 -- raw snapshots, so a window can be (re)built alone and gives the same rows every time.
+-- Models are keyed by `model_uid` as resolved in staging (see stg_hub__models).
 with observations as (
-    select model_uid, model_id, snapshot_date, created_at, downloads_30d, downloads_all_time
+    select model_uid, raw_model_uid, model_id, snapshot_date, created_at, downloads_30d, downloads_all_time
     from {{ ref('stg_hub__models') }}
     where snapshot_date < date '{{ var("max_date") }}'
 ),
@@ -69,3 +74,13 @@ select
     coalesce(downloads_all_time < previous_cumulative, false) as is_below_running_max
 from series
 where snapshot_date >= date '{{ var("min_date") }}'
+{% if is_incremental() %}
+    -- Days stored earlier under a surrogate key (`id:<repo id>`, history without `_id`) that now
+    -- resolves to the real `_id` (e.g. the first live day after a history backfill): re-emitted
+    -- under the real key, and the post-hook deletes the surrogate-keyed copies, so every model
+    -- has one series. Once re-keyed, nothing matches here any more.
+    or (
+        raw_model_uid <> model_uid
+        and raw_model_uid in (select model_uid from {{ this }} where starts_with(model_uid, 'id:'))
+    )
+{% endif %}

@@ -11,8 +11,8 @@ select
     raw.task,
     raw.adapter,
     raw.mapping_type,
-    raw.capture_source
+    raw.source as capture_source
 from {{ raw_parquet_or_empty(source('hub_inference', 'providers'), 'hub_inference_providers', {
     'snapshot_date': 'date', 'model_uid': 'varchar', 'model_id': 'varchar', 'provider': 'varchar',
     'provider_model_id': 'varchar', 'status': 'varchar', 'task': 'varchar', 'adapter': 'varchar',
-    'mapping_type': 'varchar', 'capture_source': 'varchar'}) }} as raw
+    'mapping_type': 'varchar', 'source': 'varchar'}) }} as raw

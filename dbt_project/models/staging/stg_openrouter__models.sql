@@ -19,11 +19,11 @@ select
     try_cast(raw.pricing_prompt as double) as price_prompt_usd_per_token,
     try_cast(raw.pricing_completion as double) as price_completion_usd_per_token,
     raw.is_moderated,
-    raw.capture_source
+    raw.source as capture_source
 from {{ raw_parquet_or_empty(source('openrouter', 'models'), 'openrouter_models', {
     'snapshot_date': 'date', 'model_slug': 'varchar', 'canonical_slug': 'varchar',
     'hugging_face_id': 'varchar', 'name': 'varchar', 'created_at': 'timestamptz',
     'context_length': 'bigint', 'modality': 'varchar', 'input_modalities': 'varchar[]',
     'output_modalities': 'varchar[]', 'tokenizer': 'varchar', 'instruct_type': 'varchar',
     'pricing_prompt': 'varchar', 'pricing_completion': 'varchar', 'is_moderated': 'boolean',
-    'capture_source': 'varchar'}) }} as raw
+    'source': 'varchar'}) }} as raw

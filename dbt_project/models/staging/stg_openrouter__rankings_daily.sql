@@ -15,10 +15,10 @@ select
     raw.as_of,
     raw.dataset_version,
     raw.source_attribution,
-    raw.capture_source
+    raw.source as capture_source
 from {{ raw_parquet_or_empty(source('openrouter', 'rankings_daily'), 'openrouter_rankings_daily', {
     'snapshot_date': 'date', 'ranking_date': 'date', 'model_permaslug': 'varchar',
     'total_tokens': 'bigint', 'rank': 'bigint', 'is_other': 'boolean', 'as_of': 'timestamptz',
-    'dataset_version': 'varchar', 'source_attribution': 'varchar', 'capture_source': 'varchar'}) }} as raw
+    'dataset_version': 'varchar', 'source_attribution': 'varchar', 'source': 'varchar'}) }} as raw
 -- The landing keeps only the partition day's rows; this guards a hand-copied partition.
 where cast(raw.ranking_date as date) = cast(raw.snapshot_date as date)
