@@ -72,11 +72,15 @@ def main() -> int:
         models = con.execute("select count(*) from dim_models").fetchone()[0]
         fact_rows = con.execute("select count(*) from fct_model_downloads_daily").fetchone()[0]
     print(f"machine:   {machine()}")
-    print(f"sizes:     {len(days)} days, scale {args.scale}, {models:,} models, {fact_rows:,} model-days, "
-          f"archive {archive_mb:.1f} MB")
+    print(
+        f"sizes:     {len(days)} days, scale {args.scale}, {models:,} models, {fact_rows:,} model-days, "
+        f"archive {archive_mb:.1f} MB"
+    )
     print(f"generate:  {t_generate:.1f} s for the demo archive")
-    print(f"raw:       {statistics.median(per_day):.2f} s median per partition through Dagster "
-          f"(parse + GX gate + Parquet + run bookkeeping), {sum(per_day):.1f} s for all")
+    print(
+        f"raw:       {statistics.median(per_day):.2f} s median per partition through Dagster "
+        f"(parse + GX gate + Parquet + run bookkeeping), {sum(per_day):.1f} s for all"
+    )
     print(f"dbt:       {dbt_end - dbt_start:.1f} s for one `dbt build` over the {len(days)}-day window")
     print(f"total:     {t_total:.1f} s backfill wall time; ok={summary.ok}")
     return 0 if summary.ok else 1
