@@ -34,6 +34,7 @@ def build_resources(s=settings) -> dict:
             history_max_lag_days=s.history_max_lag_days,
             history_derivatives=s.history_derivatives,
             history_repo=s.history_repo,
+            history_keep_downloads=s.history_keep_downloads,
         ),
         "openrouter_source": OpenRouterSource(
             mode=s.source,

@@ -27,6 +27,8 @@ HISTORY_OFF = "off"
 HISTORY_HUB_STATS = "hub-stats"
 HISTORIES = (HISTORY_OFF, HISTORY_HUB_STATS)
 HISTORY_REPO_DEFAULT = "cfahlgren1/hub-stats"
+ON = ("on", "true", "1")
+ON_OFF = (*ON, "off", "false", "0")
 
 
 @dataclass(frozen=True)
@@ -42,6 +44,7 @@ class Settings:
     history_max_lag_days: int = 0
     history_derivatives: bool = True
     history_repo: str = HISTORY_REPO_DEFAULT
+    history_keep_downloads: bool = False
 
     @property
     def history_enabled(self) -> bool:
@@ -79,8 +82,11 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
     if not lag.isdigit():
         raise ValueError(f"ATOM_HISTORY_MAX_LAG_DAYS must be a whole number of days; got {lag!r}.")
     derivatives = (env.get("ATOM_HISTORY_DERIVATIVES") or "on").strip().lower()
-    if derivatives not in ("on", "off", "true", "false", "1", "0"):
+    if derivatives not in ON_OFF:
         raise ValueError(f"ATOM_HISTORY_DERIVATIVES must be on or off; got {derivatives!r}.")
+    keep = (env.get("ATOM_HISTORY_KEEP_DOWNLOADS") or "off").strip().lower()
+    if keep not in ON_OFF:
+        raise ValueError(f"ATOM_HISTORY_KEEP_DOWNLOADS must be on or off; got {keep!r}.")
     history_repo = (env.get("ATOM_HISTORY_REPO") or HISTORY_REPO_DEFAULT).strip()
     if history_repo.count("/") != 1 or not all(history_repo.split("/")):
         raise ValueError(f"ATOM_HISTORY_REPO must be a dataset id `owner/name`; got {history_repo!r}.")
@@ -92,8 +98,9 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         hf_endpoint=env.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/"),
         history=history,
         history_max_lag_days=int(lag),
-        history_derivatives=derivatives in ("on", "true", "1"),
+        history_derivatives=derivatives in ON,
         history_repo=history_repo,
+        history_keep_downloads=keep in ON,
     )
 
 

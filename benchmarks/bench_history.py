@@ -473,7 +473,7 @@ class LocalHubStats:
         self.path = path
         self.sha256 = sha256
 
-    def list_commits(self) -> list[Any]:
+    def list_commits(self, covering: str | None = None) -> list[Any]:
         from atom_dagster.sources.hub_history import SnapshotCommit
 
         return [SnapshotCommit(COMMIT_ID, COMMIT_AT, "Upload models.parquet")]

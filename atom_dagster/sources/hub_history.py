@@ -18,14 +18,19 @@ so each dataset commit is a dated snapshot of the whole Hub. For partition D:
    ``<archive>/<D>/hub/models/history-NNNN.jsonl``, through :class:`ArchiveWriter`
    (``source="history"``), so the parser, the quality gate and dbt handle them like any archived
    day. ``MANIFEST.json`` records repository, commit, file, the downloaded file's sha256 and
-   size, and the columns present and missing.
+   size, and the columns present and missing;
+5. delete the downloaded file from the huggingface_hub cache (unless asked to keep it): every
+   revision is a new ~1.5 GB blob, and the archive now holds every row the pipeline uses.
+
+The repository is configurable (``ATOM_HISTORY_REPO``) for a copy with the same layout; every
+failed Hub call is turned into a :class:`HistoryUnavailable` that says what failed and what to do.
 
 Honesty rules: a column missing from an older snapshot is written as ``null`` and named in the
 manifest with the reason, never inferred. ``downloadsAllTime`` and ``id`` are required (the
 marts are built on the cumulative counter): a snapshot without them is refused. When the file
-has no ``_id`` (or a row's is empty) the row is keyed ``id:<repo id>``, a documented surrogate:
-a rename across such days starts a new series, and such a series does not join a live series
-of the same model (which is keyed by the real ``_id``).
+has no ``_id`` (or a row's is empty) the row is keyed ``id:<repo id>``, a documented surrogate
+that dbt staging replaces by the real ``_id`` another captured day saw for the same repo id
+(``stg_hub__models.model_uid_origin``), so history and live series join.
 """
 
 from __future__ import annotations
@@ -34,6 +39,7 @@ import contextlib
 import functools
 import json
 import re
+import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
@@ -201,8 +207,30 @@ class HubStatsClient:
         self.cache_dir = cache_dir
         self.api = HfApi(endpoint=endpoint, token=token)
 
-    def list_commits(self) -> list[SnapshotCommit]:
-        return self._call("listing the commits of", lambda: _cached_commits(self.api, self.repo_id))
+    def list_commits(self, covering: str | None = None) -> list[SnapshotCommit]:
+        """The dataset's commits, listed once per process while the listing covers ``covering``
+        (it was made after that day ended). A failed listing is remembered for a few minutes, so
+        the next days of a backfill fail at once instead of each waiting through the Hub's retries,
+        while a long-running process (the schedule) asks again later."""
+        key = (self.api.endpoint, self.repo_id)
+        failed = _UNAVAILABLE.get(key)
+        if failed is not None and time.monotonic() - failed[0] < FAILURE_MEMORY_SECONDS:
+            raise HistoryUnavailable(
+                f"{failed[1]} (Same failure as for an earlier day of this run: not retried;"
+                " re-run when it is fixed, landed days replay from the archive.)"
+            )
+        needed_after = (
+            datetime.combine(date.fromisoformat(covering), datetime.min.time(), UTC) + timedelta(days=1)
+            if covering
+            else None
+        )
+        try:
+            return self._call(
+                "listing the commits of", lambda: _cached_commits(self.api, self.repo_id, needed_after)
+            )
+        except HistoryUnavailable as exc:
+            _UNAVAILABLE[key] = (time.monotonic(), str(exc))
+            raise
 
     def file_info(self, revision: str, filename: str) -> FileInfo:
         """Size, LFS sha256 and last change of ``filename`` as of ``revision`` (``paths-info``).
@@ -252,6 +280,15 @@ class HubStatsClient:
             )
         )
 
+    def release(self, path: Path) -> int:
+        """Delete a downloaded revision's file from the huggingface_hub cache; bytes freed.
+
+        Every revision is a new ~1.5 GB blob, so a long backfill would otherwise keep one per day
+        (hundreds of GB). Only a file inside the cache's own layout (``snapshots/<rev>/`` linking to
+        ``blobs/``) is touched; anything else is left alone and 0 is returned.
+        """
+        return release_cached_file(path)
+
     def _call(self, what: str, call: Callable[[], Any]) -> Any:
         try:
             return call()
@@ -259,6 +296,23 @@ class HubStatsClient:
             raise
         except Exception as exc:  # noqa: BLE001 - every Hub failure is explained, then re-raised
             raise HistoryUnavailable(explain_hub_error(exc, f"{what} {self.repo_id}", self.repo_id)) from exc
+
+
+def release_cached_file(path: Path) -> int:
+    """Remove ``snapshots/<rev>/<file>`` and the blob it links to, if ``path`` is laid out so."""
+    path = Path(path)
+    snapshot_dir = path.parent
+    if snapshot_dir.parent.name != "snapshots" or not path.is_symlink():
+        return 0
+    blob = path.resolve()
+    if blob.parent.name != "blobs" or blob.parent.parent != snapshot_dir.parent.parent:
+        return 0
+    freed = blob.stat().st_size if blob.exists() else 0
+    blob.unlink(missing_ok=True)
+    path.unlink(missing_ok=True)
+    with contextlib.suppress(OSError):
+        snapshot_dir.rmdir()  # only when empty
+    return freed
 
 
 def explain_hub_error(exc: Exception, doing: str, repo_id: str) -> str:
@@ -312,22 +366,30 @@ def _first_line(exc: Exception) -> str:
     return text[0][:300] if text else type(exc).__name__
 
 
-# Past commits never change: one listing per process and repository serves a whole backfill.
-_COMMITS: dict[tuple[str, str], list[SnapshotCommit]] = {}
+# Past commits never change: one listing per process and repository serves a whole backfill,
+# as long as it was made after the requested day ended (else a newer listing is fetched).
+_COMMITS: dict[tuple[str, str], tuple[datetime, list[SnapshotCommit]]] = {}
+# A listing that failed (dataset gone, gated, Hub unreachable): when, and its message.
+_UNAVAILABLE: dict[tuple[str, str], tuple[float, str]] = {}
+FAILURE_MEMORY_SECONDS = 900.0
 
 
-def _cached_commits(api: HfApi, repo_id: str) -> list[SnapshotCommit]:
+def _cached_commits(api: HfApi, repo_id: str, needed_after: datetime | None = None) -> list[SnapshotCommit]:
     key = (api.endpoint, repo_id)
-    if key not in _COMMITS:
-        _COMMITS[key] = [
+    cached = _COMMITS.get(key)
+    if cached is None or (needed_after is not None and cached[0] < needed_after):
+        listed_at = datetime.now(UTC)
+        commits = [
             SnapshotCommit(c.commit_id, c.created_at, c.title or "")
             for c in api.list_repo_commits(repo_id, repo_type="dataset")
         ]
-    return _COMMITS[key]
+        cached = _COMMITS[key] = (listed_at, commits)
+    return cached[1]
 
 
 def clear_commit_cache() -> None:
     _COMMITS.clear()
+    _UNAVAILABLE.clear()
 
 
 # --- streaming filter -----------------------------------------------------------------------
@@ -494,8 +556,13 @@ def capture_history_day(
     rows_per_file: int = ROWS_PER_FILE,
     log: Callable[[str], None] = print,
     today: date | None = None,
+    keep_download: bool = False,
 ) -> HistoryResult:
-    """Write partition ``day`` into ``archive_root/<day>/`` from the hub-stats snapshot of that day."""
+    """Write partition ``day`` into ``archive_root/<day>/`` from the hub-stats snapshot of that day.
+
+    Once the day is archived, the downloaded file is deleted from the huggingface_hub cache unless
+    ``keep_download`` (the archive holds every row the pipeline uses; a re-run replays it).
+    """
     today = today or datetime.now(UTC).date()
     if date.fromisoformat(day) >= today:
         raise HistoryUnavailable(
@@ -503,7 +570,7 @@ def capture_history_day(
         )
     client = client or HubStatsClient()
     repo = client.repo_id
-    commit = pick_commit(client.list_commits(), day, max_lag_days, repo)
+    commit = pick_commit(client.list_commits(day), day, max_lag_days, repo)
     info = client.file_info(commit.commit_id, HUB_STATS_FILE)
     changed_at = info.last_changed_at
     lag = (date.fromisoformat(day) - _utc(commit.created_at).date()).days
@@ -599,4 +666,12 @@ def capture_history_day(
         repo_id=repo,
     )
     log(f"history {day}: {result.detail} -> {final}")
+    release = getattr(client, "release", None)
+    if not keep_download and release is not None:
+        freed = release(path)
+        if freed:
+            log(
+                f"history {day}: deleted the downloaded {HUB_STATS_FILE} ({freed / 1e6:.0f} MB) from the"
+                " huggingface_hub cache (ATOM_HISTORY_KEEP_DOWNLOADS=on keeps it)"
+            )
     return result

@@ -48,6 +48,7 @@ class HubSnapshotSource(dg.ConfigurableResource):
     history_max_lag_days: int = 0
     history_derivatives: bool = True
     history_repo: str = "cfahlgren1/hub-stats"
+    history_keep_downloads: bool = False
 
     def resolve_day(self, day: str, log) -> ResolvedDay:
         """Make sure the day is in the archive (capturing it live if configured) and say how."""
@@ -102,6 +103,7 @@ class HubSnapshotSource(dg.ConfigurableResource):
             client=HubStatsClient(repo_id=self.history_repo, endpoint=self.endpoint, token=self.token),
             max_lag_days=self.history_max_lag_days,
             derivatives=self.history_derivatives,
+            keep_download=self.history_keep_downloads,
             log=log.info,
         )
         return ResolvedDay(result.day_dir, "history", result.detail)

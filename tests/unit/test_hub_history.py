@@ -12,6 +12,7 @@ The ``models.parquet`` files are self-made (tests/fixtures/history/hub_stats.py)
 from __future__ import annotations
 
 import json
+import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -28,6 +29,7 @@ from atom_dagster.sources.hub_history import (
     StreamStats,
     capture_history_day,
     pick_commit,
+    release_cached_file,
     stream_kept_objects,
 )
 from atom_dagster.sources.hub_source import HubSnapshotSource, SourceUnavailable
@@ -299,6 +301,11 @@ def test_hub_failures_of_the_history_dataset_are_explained(
     # 429 and 5xx: huggingface_hub's own backoff retried 5 times before we explained the failure.
     assert len(sleeps) == (5 if status in (429, 500) else 0)
     assert len(server.requests) == len(sleeps) + 1 + (where == "paths-info")
+    if where == "commits":  # the next day of the same run fails at once, without asking again
+        asked = len(server.requests)
+        with pytest.raises(HistoryUnavailable, match="not retried") as again:
+            capture_history_day(tmp_path / "archive", "2025-03-09", ORGS, log=lambda _m: None, today=TODAY)
+        assert message in str(again.value) and len(server.requests) == asked
 
 
 def test_a_commit_holding_only_the_older_csv_export_is_refused_by_name(tmp_path, hub_stats):
@@ -321,6 +328,7 @@ def test_an_unreachable_hub_is_explained(tmp_path, monkeypatch):
     previous = _http._GLOBAL_CLIENT_FACTORY
     set_client_factory(lambda: httpx2.Client(transport=httpx2.MockTransport(refuse)))
     monkeypatch.setattr("atom_dagster.sources.hub_history._COMMITS", {})
+    monkeypatch.setattr("atom_dagster.sources.hub_history._UNAVAILABLE", {})
     try:
         with pytest.raises(HistoryUnavailable) as info:
             HubStatsClient().list_commits()
@@ -354,6 +362,61 @@ def test_a_copy_of_the_dataset_can_be_configured(tmp_path, hub_stats):
     assert manifest["history"]["repository"] == "someone/hub-stats-mirror"
     assert all("/api/datasets/someone/hub-stats-mirror/" in r for r in server.requests)
     assert len(downloads) == 1
+
+
+def _as_cached_download(server: HubStatsServer, root: Path, local: Path) -> tuple[Path, Path]:
+    """Serve ``local`` as the single revision's file from a huggingface_hub cache layout
+    (``snapshots/<rev>/models.parquet`` linking to ``blobs/<sha256>``)."""
+    ((rev, (_, last, when)),) = server.files.items()
+    repo_cache = root / "datasets--cfahlgren1--hub-stats"
+    blob = repo_cache / "blobs" / sha256_file(local)
+    blob.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copy(local, blob)
+    link = repo_cache / "snapshots" / rev / "models.parquet"
+    link.parent.mkdir(parents=True, exist_ok=True)
+    link.symlink_to(blob)
+    server.files[rev] = (link, last, when)
+    return link, blob
+
+
+def test_the_download_leaves_the_cache_once_the_day_is_archived(tmp_path, hub_stats):
+    server, _ = hub_stats({DAY: rows()})
+    outside = next(iter(server.files.values()))[0]
+    assert release_cached_file(outside) == 0 and outside.exists()  # not the cache's layout: untouched
+
+    link, blob = _as_cached_download(server, tmp_path / "cache", outside)
+    size = blob.stat().st_size
+    logs: list[str] = []
+    capture_history_day(tmp_path / "archive", DAY, ORGS, log=logs.append, today=TODAY)
+    assert not blob.exists() and not link.exists() and not link.parent.exists()
+    assert any(f"deleted the downloaded models.parquet ({size / 1e6:.0f} MB)" in m for m in logs)
+    assert (tmp_path / "archive" / DAY / "MANIFEST.json").exists()  # the day itself is kept
+
+    link, blob = _as_cached_download(server, tmp_path / "cache", outside)
+    capture_history_day(tmp_path / "kept", DAY, ORGS, log=logs.append, today=TODAY, keep_download=True)
+    assert blob.exists() and link.exists()
+    on = load_settings({"ATOM_DATA_DIR": str(tmp_path), "ATOM_HISTORY_KEEP_DOWNLOADS": "on"})
+    assert (
+        on.history_keep_downloads
+        and not load_settings({"ATOM_DATA_DIR": str(tmp_path)}).history_keep_downloads
+    )
+
+
+def test_a_listing_made_before_the_day_ended_is_refreshed_an_older_one_reused(tmp_path, hub_stats):
+    import atom_dagster.sources.hub_history as hub_history
+
+    server, _ = hub_stats({DAY: rows()})
+    client = HubStatsClient()
+    key = (client.api.endpoint, client.repo_id)
+    # A long-running process listed the commits at noon on DAY: that listing cannot know DAY's
+    # last commit, so it is fetched again; for the day before, the old listing is enough.
+    hub_history._COMMITS[key] = (datetime(2025, 3, 8, 12, 0, tzinfo=UTC), [])
+    assert client.list_commits("2025-03-07") == []
+    assert not any("/commits/" in r for r in server.requests)
+    commits = client.list_commits(DAY)
+    assert len(commits) == 2 and any("/commits/" in r for r in server.requests)
+    asked = len(server.requests)
+    assert client.list_commits(DAY) == commits and len(server.requests) == asked  # now cached
 
 
 def test_files_are_not_committed_binaries():
