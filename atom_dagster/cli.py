@@ -93,7 +93,7 @@ def cmd_backfill(args) -> int:
     settings = _settings(args.data_dir, args.archive, history=args.history)
     days = days_between(parse_day(args.start), parse_day(args.end), args.stride)
     origin = f"{settings.archive_dir}" + (
-        ", days it lacks from the hub-stats history (written into it;"
+        f", days it lacks from the history dataset {settings.history_repo} (written into it;"
         f" max lag {settings.history_max_lag_days} d)"
         if settings.history_enabled
         else ""

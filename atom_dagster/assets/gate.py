@@ -9,6 +9,12 @@ from atom_dagster.landing.raw_hub_models import discard
 from atom_dagster.quality.raw_expectations import ValidationOutcome
 
 
+def unreadable_partition_message(day: str, exc: Exception) -> str:
+    """What a raw asset says when its source could not give the day: nothing promoted, nothing lost."""
+    reason = str(exc).removeprefix(f"Partition {day}: ")  # most sources name the day themselves
+    return f"Partition {day}: {reason} Nothing was promoted; earlier partitions are untouched."
+
+
 def reject_partition(
     outcome: ValidationOutcome,
     day: str,

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from atom_dagster.assets.gate import reject_partition
+from atom_dagster.assets.gate import reject_partition, unreadable_partition_message
 from atom_dagster.assets.raw_hub_models import RAW_HUB_MODELS, RawDataConfig
 from atom_dagster.assets.warehouse_metadata import markdown_table
 from atom_dagster.landing import raw_hub_inference_providers as landing
@@ -69,7 +69,7 @@ def raw_hub_inference_providers(
     try:
         parsed, manifest = landing.parse_archive_day(path)
     except ArchiveError as exc:
-        message = f"Partition {day}: {exc} Nothing was promoted; earlier partitions are untouched."
+        message = unreadable_partition_message(day, exc)
         yield dg.AssetCheckResult(
             check_name=CHECK_NAME,
             passed=False,

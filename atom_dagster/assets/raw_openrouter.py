@@ -18,7 +18,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from atom_dagster.assets.gate import reject_partition
+from atom_dagster.assets.gate import reject_partition, unreadable_partition_message
 from atom_dagster.assets.raw_hub_models import RawDataConfig
 from atom_dagster.assets.warehouse_metadata import markdown_table
 from atom_dagster.landing import raw_hub_models as generic
@@ -222,7 +222,7 @@ def raw_openrouter(
         context.log.info(f"Partition {day}: reading OpenRouter from {resolved.detail}")
         parsed = landing.read_openrouter_day(resolved.day_path, day)
     except (SourceUnavailable, ArchiveError, CaptureError) as exc:
-        message = f"Partition {day}: {exc} Nothing was promoted; earlier partitions are untouched."
+        message = unreadable_partition_message(day, exc)
         for key in (RAW_OPENROUTER_MODELS, RAW_OPENROUTER_RANKINGS):
             yield dg.AssetCheckResult(
                 asset_key=key,

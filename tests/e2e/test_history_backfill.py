@@ -269,3 +269,51 @@ def test_history_series_continue_under_the_real_id_after_the_first_live_day(hist
             where snapshot_date < '{LIVE_DAY}' and region = 'china' order by 1""",
     )
     assert [row[2] for row in before] == [0, 200_000, 0, 200_000, 100_000]
+
+
+def test_cli_backfill_before_the_dataset_began_refuses_each_day_and_exits_1(tmp_path, monkeypatch, capsys):
+    """`atom backfill --history` over days before the dataset's first commit: every day is refused
+    with where the history starts, nothing is landed, no dbt build, exit code 1."""
+    import os
+
+    from atom_dagster.cli import main
+
+    # The CLI exports its settings into the environment: set them here so they are restored after.
+    monkeypatch.setenv("ATOM_DATA_DIR", str(tmp_path / "data"))
+    monkeypatch.setenv("ATOM_ARCHIVE_DIR", str(tmp_path / "archive"))
+    monkeypatch.setenv("ATOM_SOURCE", "archive")
+    monkeypatch.setenv("ATOM_HISTORY", "off")
+    monkeypatch.setenv("ATOM_WAREHOUSE_PATH", str(tmp_path / "data" / "warehouse" / "atom.duckdb"))
+    monkeypatch.setenv("PATH", os.environ["PATH"])
+    rev = "7" * 40
+    path = write_models_parquet(tmp_path / "hub" / rev / "models.parquet", day_rows(1))
+    server = HubStatsServer([commit_item(rev, "2024-07-24T06:30:00.000Z")], {rev: (path, rev, "2024-07-24")})
+    downloads, restore = install(monkeypatch, server)
+    try:
+        code = main(
+            [
+                "backfill",
+                "--history",
+                "--start",
+                "2023-11-01",
+                "--end",
+                "2023-11-14",
+                "--stride",
+                "7",
+                "--data-dir",
+                str(tmp_path / "data"),
+                "--archive",
+                str(tmp_path / "archive"),
+            ]
+        )
+    finally:
+        restore()
+    out = capsys.readouterr().out
+    assert code == 1
+    assert "Backfilling 2 partitions 2023-11-01 .. 2023-11-08 every 7 days" in out
+    assert "history dataset cfahlgren1/hub-stats" in out
+    assert "Landed partitions: 0; failed: 2" in out
+    for day in ("2023-11-01", "2023-11-08"):
+        assert f"  {day}: Partition {day}: cfahlgren1/hub-stats's history starts on 2024-07-24" in out
+    assert downloads == [] and not (tmp_path / "data" / "warehouse" / "atom.duckdb").exists()
+    assert not (tmp_path / "archive" / "2023-11-01").exists()  # nothing half-written
