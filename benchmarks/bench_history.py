@@ -34,7 +34,6 @@ import argparse
 import hashlib
 import json
 import os
-import platform
 import resource
 import shutil
 import subprocess
@@ -53,6 +52,8 @@ import pyarrow.parquet as pq
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+
+from benchmarks.machine import machine  # noqa: E402
 
 DAY = "2026-09-15"
 COMMIT_ID = "5eb1a7c0ffee0000000000000000000000000001"
@@ -151,28 +152,6 @@ PIPELINES = (
 LIBRARIES = ("transformers", "peft", "diffusers", "sentence-transformers", "gguf", "timm", "mlx", "onnx")
 SIZE_TOKENS = ("7B", "8B", "1.5B", "0.5B", "3B", "14B", "70B", "Instruct", "chat", "base", "v2", "GGUF")
 DTYPES = ("BF16", "F32", "F16", "I8", "U8")
-
-
-# --- machine -------------------------------------------------------------------------------------
-
-
-def machine() -> str:
-    cpu = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                cpu = line.split(":", 1)[1].strip()
-                break
-    mem = ""
-    meminfo = Path("/proc/meminfo")
-    if meminfo.exists():
-        kb = int(meminfo.read_text().split()[1])
-        mem = f", {kb / 1024 / 1024:.0f} GiB RAM"
-    return (
-        f"{cpu}, {os.cpu_count()} cores{mem}, Python {platform.python_version()}, "
-        f"pyarrow {pa.__version__}, {platform.system()} {platform.release()}"
-    )
 
 
 def _status_mb(key: str) -> float | None:
@@ -650,7 +629,7 @@ def main() -> int:
     }
     meta = json.dumps(params, sort_keys=True).encode()
 
-    print(f"machine:    {machine()}")
+    print(f"machine:    {machine(('pyarrow', pa.__version__))}")
     print(f"workdir:    {workdir} ({shutil.disk_usage(workdir).free / 1e9:.0f} GB free)")
     reuse = parquet.exists() and (pq.read_schema(parquet).metadata or {}).get(BENCH_META) == meta
     t0 = time.perf_counter()
