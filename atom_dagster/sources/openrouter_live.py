@@ -20,11 +20,10 @@ captures publish independently, and a replay reads both (``hub/`` through the da
 ``openrouter/`` through its own). The unit is written into a hidden staging folder
 ``<archive>/.openrouter-<day>.partial/`` and then copied, folder-renamed, into every
 incarnation of the day that exists: ``<day>/`` (created if needed) and, when a Hub capture of
-that day is under way, ``<day>.partial/`` too, so the Hub's final rename carries it along.
-Residual race (documented in the README): a Hub capture of day D *started after* the
-OpenRouter unit was published replaces ``<day>/`` without it; the raw Parquet already landed
-is unaffected, only the replay copy is lost. The fix belongs in ``ArchiveWriter.finish``
-(carry over top-level folders of the replaced day that the new capture did not write).
+that day is under way, ``<day>.partial/`` too, so the Hub's final rename carries it along. A Hub
+capture of the day started *after* the unit was published keeps it as well:
+``ArchiveWriter.finish`` carries over the top-level folders of the replaced day that the new
+capture did not write.
 
 HTTP: a plain ``httpx2.Client`` (the client huggingface_hub itself uses), not huggingface_hub's
 shared session, whose hooks add Hub trace headers and refuse requests in ``HF_HUB_OFFLINE``

@@ -238,6 +238,21 @@ def test_unit_joins_a_hub_capture_under_way_and_survives_its_final_rename(tmp_pa
     assert len(day.rankings.rows) == 7
 
 
+def test_a_hub_capture_started_after_the_unit_was_published_carries_the_unit_over(tmp_path):
+    archive = tmp_path / "archive"
+    capture(tmp_path, Replay("openrouter_catalogue_and_rankings.json"), api_key=KEY)
+    assert (archive / DAY / "openrouter" / "rankings-daily.json").exists()
+
+    hub = ArchiveWriter(archive, DAY, source="live")  # starts after: its partial day has no unit
+    hub.write_body("hub/models/Qwen-0001.json", b"[]")
+    final = hub.finish()  # replaces <day>/, carrying over the folders it did not write
+
+    assert (final / "hub" / "models" / "Qwen-0001.json").exists()
+    verify_manifest(final, read_manifest(final))
+    assert len(read_openrouter_day(final, DAY).rankings.rows) == 7
+    assert sorted(p.name for p in archive.iterdir() if not p.name.startswith(".")) == [DAY]
+
+
 def test_unit_published_after_the_hub_day_keeps_the_hub_files(tmp_path):
     archive = tmp_path / "archive"
     hub = ArchiveWriter(archive, DAY, source="live")
