@@ -7,12 +7,11 @@ The day is written through :class:`ArchiveWriter` into ``<day>.partial/`` and on
 
 HTTP goes through huggingface_hub's own stack: the shared client of ``get_session`` (so
 ``set_client_factory`` controls proxies, certificates and test transports), ``hf_raise_for_status``
-for typed errors and ``build_hf_headers``. Retries are ours, with the waits of ``http_backoff``
-but bounded and logged: 408/429/5xx and network errors (timeouts, refused or reset connections,
-bodies cut short) are retried up to ``max_retries`` times; a 429 whose ``RateLimit`` header says
-``r=0`` waits ``t + 1`` seconds, a ``Retry-After: <seconds>`` waits that long, otherwise the wait
-doubles from 1 s up to 8 s. A server asking for a wait longer than ``max_wait`` fails the capture
-at once instead of hanging it. Every failure names the request (endpoint, org and page, or
+for typed errors and ``build_hf_headers``. Retries are bounded and logged (``http_retry``, shared
+with the OpenRouter capture, with the waits of ``http_backoff``): 408/429/5xx and network errors
+are retried up to ``max_retries`` times, waiting what the server asks (``RateLimit``,
+``Retry-After``) or a doubling backoff; a server asking for more than ``max_wait`` fails the
+capture at once instead of hanging it. Every failure names the request (endpoint, org and page, or
 model), the cause and the retries spent; the token never appears in it.
 
 Resuming: after every archived page the writer's ``PROGRESS.json`` records, per org, the pages
@@ -30,7 +29,6 @@ from __future__ import annotations
 import contextlib
 import fcntl
 import json
-import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -44,10 +42,10 @@ from huggingface_hub.utils import (
     close_session,
     get_session,
     hf_raise_for_status,
-    parse_ratelimit_headers,
 )
 
 from atom_dagster.sources.archive import HUB_MODEL_INFO_DIR, HUB_MODELS_DIR, ArchiveWriter
+from atom_dagster.sources.http_retry import RETRIED_EXCEPTIONS, RETRIED_STATUS, get_with_retries
 from atom_dagster.sources.hub_source import SourceUnavailable
 
 HUB_LIST_EXPAND = [
@@ -69,11 +67,6 @@ HUB_LIST_EXPAND = [
 # With ``expand`` the Hub returns ONLY the listed fields, plus ``_id`` and ``id`` (always).
 MODEL_INFO_EXPAND = ["childrenModelCount", "inferenceProviderMapping"]
 
-# What is retried (the same as huggingface_hub's http_backoff); anything else fails at once.
-_RETRIED_STATUS = (408, 429, 500, 502, 503, 504)
-_RETRIED_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
-_BASE_WAIT = 1.0  # first backoff wait (seconds), doubled per retry ...
-_MAX_BACKOFF = 8.0  # ... up to this
 # The Hub's rate limits are 5-minute windows: a wait of up to one window (+1 s) is honoured.
 DEFAULT_MAX_WAIT = 330.0
 _LOG_EVERY_MODEL_INFO = 100
@@ -153,20 +146,13 @@ def _describe(exc: BaseException) -> str:
 def _exhausted(exc: BaseException) -> bool:
     """True when ``exc`` is what is left after every retry (a retried status or network error)."""
     if isinstance(exc, HfHubHTTPError) and exc.response is not None:
-        return exc.response.status_code in _RETRIED_STATUS
-    return isinstance(exc, _RETRIED_EXCEPTIONS)
+        return exc.response.status_code in RETRIED_STATUS
+    return isinstance(exc, RETRIED_EXCEPTIONS)
 
 
-def _server_wait(response: httpx2.Response) -> tuple[float, str] | None:
-    """The wait the server asks for: ``RateLimit`` (429, r=0) t + 1 s, else ``Retry-After`` seconds."""
-    if response.status_code == 429:
-        info = parse_ratelimit_headers(response.headers)
-        if info is not None and info.remaining == 0:
-            return float(info.reset_in_seconds) + 1, f"RateLimit t={info.reset_in_seconds}"
-    value = (response.headers.get("retry-after") or "").strip()
-    if value.isdigit():
-        return float(value), f"Retry-After {value}"
-    return None
+def _close_broken_connection(exc: BaseException) -> None:
+    if isinstance(exc, httpx2.ConnectError):
+        close_session()  # as http_backoff does: a broken connection may poison the client
 
 
 class _Session:
@@ -199,51 +185,36 @@ class _Session:
         return CaptureError(self.redact(f"GET {what} failed: {cause} (endpoint {self.endpoint}){spent}"))
 
     def get(self, url: str, what: str, params: dict[str, Any] | None = None) -> httpx2.Response:
-        """GET with bounded retries.
+        """GET with bounded retries (:func:`get_with_retries`).
 
         Returns a 2xx/3xx response; raises the typed HfHubHTTPError of a non-retried status, or the
         last error once retries are spent (callers decide), or CaptureError when the server asks
         to wait longer than ``max_wait``.
         """
-        backoff = _BASE_WAIT
-        attempt = 0
-        while True:
-            attempt += 1
+
+        def send() -> httpx2.Response:
             self.requests += 1
-            try:
-                response = get_session().request(
-                    "GET", url, params=params, headers=self.headers, timeout=self.timeout
-                )
-            except _RETRIED_EXCEPTIONS as exc:
-                if isinstance(exc, httpx2.ConnectError):
-                    close_session()  # as http_backoff does: a broken connection may poison the client
-                if attempt > self.max_retries:
-                    raise
-                cause, asked = _describe(exc), None
-            else:
-                if response.status_code not in _RETRIED_STATUS or attempt > self.max_retries:
-                    hf_raise_for_status(response)
-                    if attempt > 1:
-                        retries = f"{attempt - 1} retr{'y' if attempt == 2 else 'ies'}"
-                        self.log(f"GET {what}: succeeded after {retries}")
-                    return response
-                cause = f"{response.status_code} {response.reason_phrase}".strip()
-                asked = _server_wait(response)
-            if asked is not None:
-                wait, basis = asked
-                if wait > self.max_wait:
-                    raise self.fail(
-                        what,
-                        f"{cause}; the server asks to wait {wait:g} s ({basis}), longer than the"
-                        f" {self.max_wait:g} s a capture waits; run it again later (it resumes)",
-                        attempt - 1,
-                    )
-            else:
-                wait, basis = backoff, "backoff"
-                backoff = min(_MAX_BACKOFF, backoff * 2)
+            return get_session().request(
+                "GET", url, params=params, headers=self.headers, timeout=self.timeout
+            )
+
+        def count_retry() -> None:
             self.retried += 1
-            self.log(f"GET {what}: {cause}; retry {attempt}/{self.max_retries} in {wait:g} s ({basis})")
-            time.sleep(wait)
+
+        response, _attempts = get_with_retries(
+            send,
+            what,
+            max_retries=self.max_retries,
+            max_wait=self.max_wait,
+            log=self.log,
+            describe=_describe,
+            fail=lambda cause, retries: self.fail(what, cause, retries),
+            on_network_error=_close_broken_connection,
+            on_retry=count_retry,
+            again="run it again later (it resumes)",
+        )
+        hf_raise_for_status(response)
+        return response
 
     def get_or_fail(self, url: str, what: str, params: dict[str, Any] | None = None) -> httpx2.Response:
         try:

@@ -27,17 +27,16 @@ capture did not write.
 
 HTTP: a plain ``httpx2.Client`` (the client huggingface_hub itself uses), not huggingface_hub's
 shared session, whose hooks add Hub trace headers and refuse requests in ``HF_HUB_OFFLINE``
-mode; OpenRouter is another service. Bounded retries for 408/429/5xx and network errors:
-``Retry-After`` (seconds or an HTTP date) is honoured up to ``max_wait`` seconds, otherwise the
-wait doubles from 1 s up to 8 s; a ``Retry-After`` longer than ``max_wait`` fails at once with
-the wait in the message (the Data API also has a daily quota). Redirects are not followed (the
-key must not travel elsewhere). A 401/403 names the endpoint and says the key was rejected;
+mode; OpenRouter is another service. Bounded retries for 408/429/5xx and network errors, shared
+with the Hub capture (``http_retry``): ``Retry-After`` (seconds or an HTTP date) is honoured up to
+``max_wait`` seconds, otherwise the wait doubles from 1 s up to 8 s; a longer ``Retry-After``
+fails at once with the wait in the message (the Data API also has a daily quota). Redirects are
+not followed (the key must not travel elsewhere). A 401/403 names the endpoint and says the key was rejected;
 the key itself never appears in logs, manifests or errors.
 """
 
 from __future__ import annotations
 
-import email.utils
 import hashlib
 import json
 import shutil
@@ -51,6 +50,7 @@ from typing import Any
 import httpx2
 
 from atom_dagster.sources.archive import FORMAT_VERSION, MANIFEST_NAME, day_dir
+from atom_dagster.sources.http_retry import RETRIED_EXCEPTIONS, RETRIED_STATUS, get_with_retries
 
 OPENROUTER_ENDPOINT = "https://openrouter.ai"
 OPENROUTER_DIR = "openrouter"
@@ -65,8 +65,6 @@ ATTRIBUTION = "Source: OpenRouter (openrouter.ai/rankings)"
 USER_AGENT = "atom-pipeline (open model ecosystem measurement)"
 KEY_ENV = "OPENROUTER_API_KEY"
 
-RETRIED_STATUS = (408, 429, 500, 502, 503, 504)
-RETRIED_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
 KEY_REJECTED_STATUS = (401, 403)
 
 
@@ -88,25 +86,6 @@ class OpenRouterCaptureResult:
 
 def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
-
-
-def retry_after_seconds(headers: httpx2.Headers, now: datetime | None = None) -> float | None:
-    """``Retry-After`` as seconds to wait: delay-seconds or an HTTP date; None when absent/unreadable."""
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    value = value.strip()
-    try:
-        return max(0.0, float(value))
-    except ValueError:
-        pass
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=UTC)
-    return max(0.0, (when - (now or datetime.now(UTC))).total_seconds())
 
 
 class _Session:
@@ -170,52 +149,43 @@ class _Session:
         headers = {"User-Agent": USER_AGENT, "Accept": "application/json"}
         if authenticated:
             headers["Authorization"] = f"Bearer {self.api_key}"
-        backoff = 1.0
-        attempt = 0
-        while True:
-            attempt += 1
+
+        def send() -> httpx2.Response:
             self.requests += 1
-            try:
-                response = self.client.get(url, params=params, headers=headers, timeout=self.timeout)
-            except RETRIED_EXCEPTIONS as exc:
-                if attempt > self.max_retries:
-                    cause = f"{type(exc).__name__}: {exc} after {self.max_retries} retries"
-                    raise self.fail(what, cause) from exc
-                wait, why = backoff, f"{type(exc).__name__}"
-            except httpx2.HTTPError as exc:
-                raise self.fail(what, f"{type(exc).__name__}: {exc}") from exc
-            else:
-                status = response.status_code
-                if 200 <= status < 300:
-                    if attempt > 1:
-                        self.log(
-                            f"GET {what}: succeeded after {attempt - 1} retr{'y' if attempt == 2 else 'ies'}"
-                        )
-                    return response, attempt
-                if status in KEY_REJECTED_STATUS and authenticated:
-                    raise self.fail(
-                        what,
-                        f"{self._status_cause(response)}: OpenRouter rejected the API key from {KEY_ENV} "
-                        "(invalid, disabled or without access to this endpoint). Check the key; "
-                        "it is not shown here.",
-                    )
-                if status not in RETRIED_STATUS:
-                    raise self.fail(what, self._status_cause(response))
-                if attempt > self.max_retries:
-                    raise self.fail(what, f"{self._status_cause(response)} after {self.max_retries} retries")
-                asked = retry_after_seconds(response.headers)
-                if asked is not None and asked > self.max_wait:
-                    raise self.fail(
-                        what,
-                        f"{self._status_cause(response)}; the server asks to retry after {asked:.0f} s, "
-                        f"longer than the {self.max_wait:.0f} s a capture waits. Run it again later.",
-                    )
-                wait = asked if asked is not None else backoff
-                why = f"{status}" + (f", Retry-After {asked:g} s" if asked is not None else "")
+            return self.client.get(url, params=params, headers=headers, timeout=self.timeout)
+
+        def count_retry() -> None:
             self.retries += 1
-            self.log(f"GET {what}: {why}; retry {attempt}/{self.max_retries} in {wait:g} s")
-            self.sleep(wait)
-            backoff = min(8.0, backoff * 2)
+
+        try:
+            response, attempts = get_with_retries(
+                send,
+                what,
+                max_retries=self.max_retries,
+                max_wait=self.max_wait,
+                log=self.log,
+                describe=lambda exc: type(exc).__name__,
+                fail=lambda cause, _retries: self.fail(what, cause),
+                sleep=self.sleep,
+                on_retry=count_retry,
+                cause_of=self._status_cause,
+            )
+        except RETRIED_EXCEPTIONS as exc:
+            raise self.fail(what, f"{type(exc).__name__}: {exc} after {self.max_retries} retries") from exc
+        except httpx2.HTTPError as exc:
+            raise self.fail(what, f"{type(exc).__name__}: {exc}") from exc
+        status = response.status_code
+        if 200 <= status < 300:
+            return response, attempts
+        if status in KEY_REJECTED_STATUS and authenticated:
+            raise self.fail(
+                what,
+                f"{self._status_cause(response)}: OpenRouter rejected the API key from {KEY_ENV} "
+                "(invalid, disabled or without access to this endpoint). Check the key; "
+                "it is not shown here.",
+            )
+        spent = f" after {self.max_retries} retries" if status in RETRIED_STATUS else ""
+        raise self.fail(what, f"{self._status_cause(response)}{spent}")
 
 
 def _json_body(session: _Session, what: str, response: httpx2.Response) -> Any:
