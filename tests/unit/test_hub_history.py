@@ -419,6 +419,22 @@ def test_a_listing_made_before_the_day_ended_is_refreshed_an_older_one_reused(tm
     assert client.list_commits(DAY) == commits and len(server.requests) == asked  # now cached
 
 
+def test_downloaded_bytes_that_differ_from_the_listed_sha256_are_refused(tmp_path, hub_stats, monkeypatch):
+    import atom_dagster.sources.hub_history as hub_history
+
+    hub_stats({DAY: rows()})
+    tampered = write_models_parquet(tmp_path / "tampered" / "models.parquet", rows()[:2])
+    monkeypatch.setattr(hub_history, "hf_hub_download", lambda *a, **k: str(tampered))
+    with pytest.raises(HistoryUnavailable) as info:
+        capture_history_day(tmp_path / "archive", DAY, ORGS, log=lambda _m: None, today=TODAY)
+    message = str(info.value)
+    assert f"has sha256 {sha256_file(tampered)[:12]}" in message and "lists" in message
+    assert "not used" in message and "retry" in message
+    assert (
+        not (tmp_path / "archive" / DAY).exists() and not (tmp_path / "archive" / f"{DAY}.partial").exists()
+    )
+
+
 def test_files_are_not_committed_binaries():
     here = Path(__file__).resolve().parents[1] / "fixtures" / "history"
     assert not list(here.rglob("*.parquet"))
