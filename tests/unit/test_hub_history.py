@@ -3,9 +3,9 @@
 The Hub is never called. The commit listing (``GET /api/datasets/{repo}/commits/main``, paginated
 through ``Link``) and ``paths-info`` are served over HTTP by an ``httpx2.MockTransport`` installed
 with ``huggingface_hub.utils.set_client_factory``, so huggingface_hub's own ``HfApi`` code parses
-them. ``hf_hub_download`` is stubbed at the module boundary (``hub_history.hf_hub_download``)
-with local files: its protocol (HEAD/etag, CDN or Xet redirects, cache layout) belongs to
-huggingface_hub, and a replay of it would test our recording rather than our code.
+them. ``hf_hub_download`` is mostly stubbed at the module boundary (``hub_history.hf_hub_download``)
+with local files: its protocol belongs to huggingface_hub. One test lets it run against the stub
+Hub (plain HTTP ``resolve/<commit>``, no Xet) to check the cache copy the capture deletes.
 The ``models.parquet`` files are self-made (tests/fixtures/history/hub_stats.py).
 """
 
@@ -87,8 +87,9 @@ def hub_stats(monkeypatch, tmp_path):
         commits.reverse()  # the Hub lists newest first
         if server_kw.pop("csv_only", False):
             server_kw["csv_only"] = frozenset(files)
+        real_download = server_kw.pop("real_download", False)
         server = HubStatsServer(commits, files, **server_kw)
-        downloads, undo = install(monkeypatch, server)
+        downloads, undo = install(monkeypatch, server, real_download)
         restore.append(undo)
         return server, downloads
 
@@ -433,6 +434,33 @@ def test_downloaded_bytes_that_differ_from_the_listed_sha256_are_refused(tmp_pat
     assert (
         not (tmp_path / "archive" / DAY).exists() and not (tmp_path / "archive" / f"{DAY}.partial").exists()
     )
+
+
+def test_huggingface_hubs_own_download_fills_its_cache_which_is_emptied_once_archived(tmp_path, hub_stats):
+    """No stub for ``hf_hub_download``: huggingface_hub fetches the file at the commit from the stub
+    Hub (HEAD + GET on ``resolve/<commit>``) into a real cache, and the capture then deletes
+    exactly that cache copy (snapshot link and blob)."""
+    server, _ = hub_stats({DAY: rows()}, real_download=True)
+    ((rev, (local, _, _)),) = server.files.items()
+    cache = tmp_path / "hf-cache"
+    logs: list[str] = []
+    client = HubStatsClient(cache_dir=str(cache))
+    capture_history_day(tmp_path / "archive", DAY, ORGS, client=client, log=logs.append, today=TODAY)
+
+    resolve = f"/datasets/cfahlgren1/hub-stats/resolve/{rev}/models.parquet"
+    assert f"GET {resolve}" in server.requests
+    manifest = json.loads((tmp_path / "archive" / DAY / "MANIFEST.json").read_text())
+    assert manifest["history"]["file_sha256"] == sha256_file(local)
+    repo_cache = cache / "datasets--cfahlgren1--hub-stats"
+    assert repo_cache.is_dir() and not list((repo_cache / "blobs").iterdir())
+    assert not (repo_cache / "snapshots" / rev).exists()
+    assert any("deleted the downloaded models.parquet" in line for line in logs)
+
+    kept = HubStatsClient(cache_dir=str(cache))
+    capture_history_day(
+        tmp_path / "kept", DAY, ORGS, client=kept, log=logs.append, today=TODAY, keep_download=True
+    )
+    assert (repo_cache / "snapshots" / rev / "models.parquet").resolve().read_bytes() == local.read_bytes()
 
 
 def test_files_are_not_committed_binaries():
