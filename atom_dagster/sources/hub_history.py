@@ -38,6 +38,7 @@ from __future__ import annotations
 import contextlib
 import functools
 import json
+import math
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -99,7 +100,7 @@ REQUIRED = {
     "downloadsAllTime": "the cumulative download counter the daily-downloads marts are built on",
 }
 # Nested objects some exports store as JSON text.
-_JSON_FIELDS = ("safetensors", "gguf", "baseModels")
+_JSON_FIELDS = ("safetensors", "gguf", "baseModels", "tags")
 
 
 class HistoryUnavailable(SourceUnavailable):
@@ -417,10 +418,12 @@ def resolve_columns(schema: pa.Schema) -> tuple[dict[str, str], dict[str, str]]:
 
 
 @functools.lru_cache(maxsize=64)
-def _derivative_pattern(orgs: tuple[str, ...]) -> str:
+def _derivative_pattern(orgs: tuple[str, ...], in_text: bool = False) -> str:
+    """A tag naming a tracked parent; ``in_text``: such a tag quoted inside a JSON-text list."""
     relations = "|".join(LINEAGE_RELATIONS)
     names = "|".join(re.escape(o) for o in orgs)
-    return rf"^base_model:(?:(?:{relations}):)?(?:{names})/"
+    start = "[\"']" if in_text else "^"
+    return rf"{start}base_model:(?:(?:{relations}):)?(?:{names})/"
 
 
 def keep_mask(
@@ -433,11 +436,15 @@ def keep_mask(
     mask = own
     if derivatives and tags_col is not None and orgs:
         tags = batch.column(tags_col)
-        flat = pc.list_flatten(tags)
-        parents = pc.list_parent_indices(tags)
-        hits = pc.fill_null(pc.match_substring_regex(flat, _derivative_pattern(orgs)), False)
-        rows = pc.unique(pc.filter(parents, hits))
-        derived = pc.is_in(pa.array(range(batch.num_rows), pa.int64()), value_set=rows.cast(pa.int64()))
+        if pa.types.is_string(tags.type) or pa.types.is_large_string(tags.type):
+            # Some exports store the tag list as JSON text: match the quoted tag inside it.
+            derived = pc.fill_null(pc.match_substring_regex(tags, _derivative_pattern(orgs, True)), False)
+        else:
+            flat = pc.list_flatten(tags)
+            parents = pc.list_parent_indices(tags)
+            hits = pc.fill_null(pc.match_substring_regex(flat, _derivative_pattern(orgs)), False)
+            rows = pc.unique(pc.filter(parents, hits))
+            derived = pc.is_in(pa.array(range(batch.num_rows), pa.int64()), value_set=rows.cast(pa.int64()))
         mask = pc.or_(own, derived)
     return mask, own
 
@@ -458,6 +465,8 @@ def _jsonable(value: Any) -> Any:
         return [_jsonable(v) for v in value]
     if isinstance(value, datetime | date):
         return _iso(value) if isinstance(value, datetime) else value.isoformat()
+    if isinstance(value, float) and math.isnan(value):
+        return None  # a float export's missing value: null, not the invalid JSON `NaN`
     return value
 
 

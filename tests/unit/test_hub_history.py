@@ -202,6 +202,25 @@ def test_old_schema_gives_nulls_with_reasons_and_surrogate_keys(tmp_path, hub_st
     assert [e["relation"] for e in sft["lineage"]] == ["finetune"]  # from tags, baseModels absent
 
 
+def test_a_dataframe_style_export_float_counts_and_json_text_is_read_the_same(tmp_path, hub_stats):
+    day_rows = rows()
+    day_rows[0]["downloads"] = float("nan")  # a missing 30-day count in a float column
+    hub_stats({DAY: day_rows}, schema="stringly")
+    archive = tmp_path / "archive"
+    result = capture_history_day(archive, DAY, ORGS, log=lambda _m: None, today=TODAY)
+    # qwen-sft and llama-q4 are found through the JSON-text tags, other/derived-from-other is not.
+    assert (result.own_models, result.derivatives) == (2, 2)
+    report, _ = parse_archive_day(archive / DAY)
+    assert report.rejected == []
+    got = {r["model_id"]: r for r in report.rows}
+    qwen = got["Qwen/Qwen2.5-7B-Instruct"]
+    assert (qwen["downloads_all_time"], qwen["downloads_30d"]) == (1_000_000, None)  # NaN -> null
+    assert qwen["safetensors_total"] == 7_615_616_512
+    assert report.repairs["downloadsAllTime_float_to_int"] == 4  # every kept row, counted as a repair
+    assert got["someuser/qwen-sft"]["lineage"][0]["parent_id"] == "Qwen/Qwen2.5-7B-Instruct"
+    assert "license:apache-2.0" in got["meta-llama/Llama-3.1-8B-Instruct"]["tags"]
+
+
 def test_a_snapshot_without_downloads_all_time_is_refused(tmp_path, hub_stats):
     hub_stats({DAY: rows()}, schema="ancient")
     with pytest.raises(HistoryUnavailable) as info:
