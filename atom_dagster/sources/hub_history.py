@@ -317,7 +317,7 @@ def release_cached_file(path: Path) -> int:
 
 
 def explain_hub_error(exc: Exception, doing: str, repo_id: str) -> str:
-    """A user-facing sentence for a failed Hub call of the history source (pure; tested directly)."""
+    """A user-facing sentence for a failed Hub call of the history source (pure)."""
     mirror = (
         "Set ATOM_HISTORY_REPO to a copy of the dataset with the same layout (one models.parquet"
         " rewritten per commit), or replay an archive that has the days (ATOM_ARCHIVE_DIR)."
