@@ -73,6 +73,7 @@ LEGACY_CSV_FILE = "models.csv"  # what older commits reportedly hold instead (no
 HISTORY_SOURCE = "history"
 SURROGATE_PREFIX = "id:"
 DEFAULT_BATCH_SIZE = 50_000
+PROGRESS_EVERY_BATCHES = 10  # a progress line every 500,000 rows read
 ROWS_PER_FILE = 50_000
 
 # Hub JSON field -> the column names it has had in hub-stats (first present wins). Only these are
@@ -508,8 +509,10 @@ def stream_kept_objects(
     derivatives: bool = True,
     batch_size: int = DEFAULT_BATCH_SIZE,
     stats: StreamStats | None = None,
+    progress: Callable[[StreamStats], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Hub objects of the kept rows of a hub-stats ``models.parquet``, streamed batch by batch."""
+    """Hub objects of the kept rows of a hub-stats ``models.parquet``, streamed batch by batch
+    (``progress`` is called with the running counts after each batch's rows are yielded)."""
     stats = StreamStats() if stats is None else stats
     parquet = pq.ParquetFile(path)
     present, _missing = resolve_columns(parquet.schema_arrow)
@@ -529,6 +532,8 @@ def stream_kept_objects(
             obj, surrogate = to_hub_object(row, present)
             stats.surrogate_ids += surrogate
             yield obj
+        if progress is not None:
+            progress(stats)
 
 
 # --- one day ---------------------------------------------------------------------------------
@@ -625,7 +630,16 @@ def capture_history_day(
         )
         chunk.clear()
 
-    for obj in stream_kept_objects(path, orgs, derivatives=derivatives, batch_size=batch_size, stats=stats):
+    total_rows = pq.ParquetFile(path).metadata.num_rows
+
+    def report(done: StreamStats) -> None:
+        if done.batches % PROGRESS_EVERY_BATCHES == 0:
+            log(f"history {day}: {done.rows_read:,} of {total_rows:,} rows read, {done.rows_kept:,} kept")
+
+    kept = stream_kept_objects(
+        path, orgs, derivatives=derivatives, batch_size=batch_size, stats=stats, progress=report
+    )
+    for obj in kept:
         chunk.append(obj)
         if len(chunk) >= rows_per_file:
             flush()

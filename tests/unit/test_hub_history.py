@@ -118,7 +118,13 @@ def test_streaming_in_small_batches_equals_a_one_shot_read(tmp_path):
     path = write_models_parquet(tmp_path / "models.parquet", rows() * 3, row_group_size=2)
     assert pq.ParquetFile(path).num_row_groups == 11
     small = StreamStats()
-    streamed = list(stream_kept_objects(path, ORGS, batch_size=2, stats=small))
+    seen: list[tuple[int, int]] = []
+    streamed = list(
+        stream_kept_objects(
+            path, ORGS, batch_size=2, stats=small, progress=lambda s: seen.append((s.batches, s.rows_read))
+        )
+    )
+    assert seen == [(n, min(2 * n, 21)) for n in range(1, 12)]  # after every batch, counts so far
     one_shot = list(stream_kept_objects(path, ORGS, batch_size=1_000_000))
     assert streamed == one_shot
     assert small.batches == 11 and small.rows_read == 21
@@ -219,6 +225,22 @@ def test_a_dataframe_style_export_float_counts_and_json_text_is_read_the_same(tm
     assert report.repairs["downloadsAllTime_float_to_int"] == 4  # every kept row, counted as a repair
     assert got["someuser/qwen-sft"]["lineage"][0]["parent_id"] == "Qwen/Qwen2.5-7B-Instruct"
     assert "license:apache-2.0" in got["meta-llama/Llama-3.1-8B-Instruct"]["tags"]
+
+
+def test_a_long_day_logs_its_progress(tmp_path, hub_stats, monkeypatch):
+    import atom_dagster.sources.hub_history as hub_history
+
+    monkeypatch.setattr(hub_history, "PROGRESS_EVERY_BATCHES", 2)
+    hub_stats({DAY: rows()})
+    logs: list[str] = []
+    capture_history_day(tmp_path / "archive", DAY, ORGS, log=logs.append, today=TODAY, batch_size=2)
+    progress = [line for line in logs if "rows read" in line]
+    # Batches of 2 over 7 rows: a line after the 2nd and 4th batch (rows 1-4: Qwen, llama and
+    # qwen-sft kept; rows 5-7 add llama-q4).
+    assert progress == [
+        f"history {DAY}: 4 of 7 rows read, 3 kept",
+        f"history {DAY}: 7 of 7 rows read, 4 kept",
+    ]
 
 
 def test_a_snapshot_without_downloads_all_time_is_refused(tmp_path, hub_stats):
