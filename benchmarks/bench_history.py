@@ -31,7 +31,6 @@ synthetic; only the shape and sizes are modelled on the real file. Not a test.
 from __future__ import annotations
 
 import argparse
-import hashlib
 import json
 import os
 import resource
@@ -53,6 +52,7 @@ import pyarrow.parquet as pq
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
+from atom_dagster.sources.archive import sha256_file  # noqa: E402
 from benchmarks.machine import machine  # noqa: E402
 
 DAY = "2026-09-15"
@@ -433,14 +433,6 @@ def generate(path: Path, rows: int, gen: ModelsGenerator, row_group_rows: int, m
             del table
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 22), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 # --- measured cases (each in a fresh subprocess) -------------------------------------------------
 
 
@@ -643,7 +635,7 @@ def main() -> int:
         del gen
         t_generate = time.perf_counter() - t0
     t0 = time.perf_counter()
-    sha = sha256_of(parquet)
+    sha = sha256_file(parquet)
     t_sha = time.perf_counter() - t0
     pf = pq.ParquetFile(parquet)
     file_bytes = parquet.stat().st_size
