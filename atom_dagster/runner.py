@@ -179,16 +179,23 @@ def warehouse_writer_lock(
             fcntl.flock(handle, fcntl.LOCK_UN)
 
 
-def connect_warehouse(warehouse: Path, read_only: bool = True, wait: float = 0.0, poll: float = 0.2):
+def connect_warehouse(
+    warehouse: Path,
+    read_only: bool = True,
+    wait: float = 0.0,
+    poll: float = 0.2,
+    on_first_wait: Callable[[], None] | None = None,
+):
     """A DuckDB connection to the warehouse, waiting up to ``wait`` s while a writer holds it.
 
     Readers cannot open the file while dbt writes it (DuckDB's lock covers read-only
     connections too): they wait here, and past ``wait`` get :class:`WarehouseBusy` with a plain
     message instead of DuckDB's lock error. What they read is always a committed state.
+    ``on_first_wait`` is called once, when the first attempt finds the warehouse held.
     """
     import duckdb
 
-    deadline = time.monotonic() + wait
+    deadline, waited = time.monotonic() + wait, False
     while True:
         try:
             return duckdb.connect(str(warehouse), read_only=read_only)
@@ -198,6 +205,9 @@ def connect_warehouse(warehouse: Path, read_only: bool = True, wait: float = 0.0
                 raise
             if time.monotonic() >= deadline:
                 raise WarehouseBusy(f"{explained} (waited {wait:g} s)") from exc
+            if not waited and on_first_wait is not None:
+                on_first_wait()
+            waited = True
             time.sleep(poll)
 
 
@@ -217,23 +227,15 @@ def wait_for_warehouse(
     """
     if not Path(warehouse).exists():
         return
-    import duckdb
-
-    deadline, announced = time.monotonic() + wait, False
-    while True:
-        try:
-            duckdb.connect(str(warehouse)).close()
-            return
-        except duckdb.IOException as exc:
-            explained = explain_lock_error(str(exc))
-            if explained is None:
-                raise
-            if time.monotonic() >= deadline:
-                raise WarehouseBusy(f"{explained} (waited {wait:g} s)") from exc
-            if not announced:
-                log(f"waiting up to {wait:g} s for another process to release the warehouse {warehouse} ...")
-                announced = True
-            time.sleep(poll)
+    connect_warehouse(
+        warehouse,
+        read_only=False,
+        wait=wait,
+        poll=poll,
+        on_first_wait=lambda: log(
+            f"waiting up to {wait:g} s for another process to release the warehouse {warehouse} ..."
+        ),
+    ).close()
 
 
 def backfill(

@@ -9,10 +9,24 @@ from atom_dagster.landing.raw_hub_models import discard
 from atom_dagster.quality.raw_expectations import ValidationOutcome
 
 
-def unreadable_partition_message(day: str, exc: Exception) -> str:
-    """What a raw asset says when its source could not give the day: nothing promoted, nothing lost."""
+def unreadable_partition(
+    day: str, exc: Exception, check_name: str, asset_keys: tuple[dg.AssetKey | None, ...] = (None,)
+) -> tuple[list[dg.AssetCheckResult], dg.Failure]:
+    """A raw asset's source could not give the day: the failed check of each table, and the
+    Failure to raise. Nothing was promoted; earlier partitions are untouched."""
     reason = str(exc).removeprefix(f"Partition {day}: ")  # most sources name the day themselves
-    return f"Partition {day}: {reason} Nothing was promoted; earlier partitions are untouched."
+    message = f"Partition {day}: {reason} Nothing was promoted; earlier partitions are untouched."
+    checks = [
+        dg.AssetCheckResult(
+            asset_key=key,
+            check_name=check_name,
+            passed=False,
+            metadata={"error": dg.MetadataValue.text(message)},
+            description=message,
+        )
+        for key in asset_keys
+    ]
+    return checks, dg.Failure(description=message)
 
 
 def reject_partition(

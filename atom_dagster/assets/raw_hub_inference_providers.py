@@ -10,7 +10,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from atom_dagster.assets.gate import reject_partition, unreadable_partition_message
+from atom_dagster.assets.gate import reject_partition, unreadable_partition
 from atom_dagster.assets.raw_hub_models import RAW_HUB_MODELS, RawDataConfig
 from atom_dagster.assets.warehouse_metadata import markdown_table
 from atom_dagster.landing import raw_hub_inference_providers as landing
@@ -69,14 +69,9 @@ def raw_hub_inference_providers(
     try:
         parsed, manifest = landing.parse_archive_day(path)
     except ArchiveError as exc:
-        message = unreadable_partition_message(day, exc)
-        yield dg.AssetCheckResult(
-            check_name=CHECK_NAME,
-            passed=False,
-            metadata={"error": dg.MetadataValue.text(message)},
-            description=message,
-        )
-        raise dg.Failure(description=message) from exc
+        checks, failure = unreadable_partition(day, exc, CHECK_NAME)
+        yield from checks
+        raise failure from exc
     live_now = hub_source.mode == SOURCE_LIVE and manifest.get("source") == "live"
     source = "live" if live_now else replay_label(manifest)
 

@@ -5,7 +5,7 @@ from pathlib import Path
 
 import dagster as dg
 
-from atom_dagster.assets.gate import reject_partition, unreadable_partition_message
+from atom_dagster.assets.gate import reject_partition, unreadable_partition
 from atom_dagster.assets.warehouse_metadata import markdown_table
 from atom_dagster.landing import raw_hub_models as landing
 from atom_dagster.partitions import daily_partitions
@@ -68,14 +68,9 @@ def raw_hub_models(context: dg.AssetExecutionContext, hub_source: HubSnapshotSou
         context.log.info(f"Partition {day}: reading {resolved.detail} ({pages} page files of models)")
         report, manifest = landing.parse_archive_day(resolved.path)
     except (SourceUnavailable, ArchiveError) as exc:
-        message = unreadable_partition_message(day, exc)
-        yield dg.AssetCheckResult(
-            check_name=CHECK_NAME,
-            passed=False,
-            metadata={"error": dg.MetadataValue.text(message)},
-            description=message,
-        )
-        raise dg.Failure(description=message) from exc
+        checks, failure = unreadable_partition(day, exc, CHECK_NAME)
+        yield from checks
+        raise failure from exc
     context.log.info(
         f"Partition {day}: parsed {report.records_read} records -> {len(report.rows)} models "
         f"({report.duplicates_collapsed} duplicates collapsed, {len(report.rejected)} rejected)"

@@ -18,7 +18,7 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 
-from atom_dagster.assets.gate import reject_partition, unreadable_partition_message
+from atom_dagster.assets.gate import reject_partition, unreadable_partition
 from atom_dagster.assets.raw_hub_models import RawDataConfig
 from atom_dagster.assets.warehouse_metadata import markdown_table
 from atom_dagster.landing import raw_hub_models as generic
@@ -222,16 +222,11 @@ def raw_openrouter(
         context.log.info(f"Partition {day}: reading OpenRouter from {resolved.detail}")
         parsed = landing.read_openrouter_day(resolved.day_path, day)
     except (SourceUnavailable, ArchiveError, CaptureError) as exc:
-        message = unreadable_partition_message(day, exc)
-        for key in (RAW_OPENROUTER_MODELS, RAW_OPENROUTER_RANKINGS):
-            yield dg.AssetCheckResult(
-                asset_key=key,
-                check_name=CHECK_NAME,
-                passed=False,
-                metadata={"error": dg.MetadataValue.text(message)},
-                description=message,
-            )
-        raise dg.Failure(description=message) from exc
+        checks, failure = unreadable_partition(
+            day, exc, CHECK_NAME, (RAW_OPENROUTER_MODELS, RAW_OPENROUTER_RANKINGS)
+        )
+        yield from checks
+        raise failure from exc
 
     source = _capture_source(resolved, parsed)
     common = {
