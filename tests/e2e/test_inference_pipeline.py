@@ -345,9 +345,9 @@ def test_live_capture_without_a_key_lands_the_catalogue_and_skips_rankings(
     from atom_dagster.partitions import latest_live_partition
     from atom_dagster.sources import openrouter_live
     from atom_dagster.sources.openrouter_source import OpenRouterSource
-    from tests.unit.test_openrouter_live import Replay
+    from tests.fixtures.http_replay import Replay, load
 
-    replay = Replay("openrouter_catalogue_and_rankings.json")
+    replay = Replay(load("openrouter_catalogue_and_rankings.json"), host="openrouter.ai")
     real = openrouter_live.capture_openrouter_day
 
     def recorded(*args, **kwargs):

@@ -9,7 +9,6 @@ code under test runs through huggingface_hub's real ``get_session``/``http_backo
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -28,52 +27,11 @@ from atom_dagster.sources.archive import (
     verify_manifest,
 )
 from atom_dagster.sources.hub_live import HUB_LIST_EXPAND, CaptureError, capture_hub_day
+from tests.fixtures.http_replay import Replay, body_bytes, load
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "http"
 DAY = "2025-04-05"
 ORGS = ["Qwen", "deepseek-ai"]
 TOKEN = "hf_SECRETtoken123"
-
-
-def load(name: str) -> list[dict]:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def body_bytes(body) -> bytes:
-    """The bytes the recorded server sent: strings verbatim, JSON values compact (as the Hub does)."""
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _key(method: str, path: str, query: str) -> tuple:
-    return method.upper(), path, tuple(sorted(parse_qsl(query, keep_blank_values=True)))
-
-
-class Replay:
-    """Serves recorded interactions: the first unused one whose method, path and query match."""
-
-    def __init__(self, interactions: list[dict]) -> None:
-        self.interactions = interactions
-        self.used = [False] * len(interactions)
-        self.requests: list[httpx2.Request] = []
-
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        self.requests.append(request)
-        assert request.url.host == "huggingface.co", request.url
-        wanted = _key(request.method, request.url.path, request.url.query.decode())
-        for index, interaction in enumerate(self.interactions):
-            rec = interaction["request"]
-            parts = urlsplit(rec["url"])
-            if not self.used[index] and _key(rec["method"], parts.path, parts.query) == wanted:
-                self.used[index] = True
-                resp = interaction["response"]
-                content = body_bytes(resp["body"])
-                return httpx2.Response(resp["status"], headers=resp["headers"], content=content)
-        raise AssertionError(f"unrecorded request: {request.method} {request.url}")
-
-    def served(self, path_prefix: str) -> list[httpx2.Request]:
-        return [r for r in self.requests if r.url.path.startswith(path_prefix)]
 
 
 @pytest.fixture
@@ -96,7 +54,7 @@ def hub(monkeypatch):
         interactions: list[dict] = []
         for name in names:  # earlier files win for the same request (fault injection)
             interactions.extend(load(name))
-        replay = Replay(interactions)
+        replay = Replay(interactions, host="huggingface.co")
         set_client_factory(lambda: httpx2.Client(transport=httpx2.MockTransport(replay)))
         return replay
 

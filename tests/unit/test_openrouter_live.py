@@ -8,12 +8,10 @@ Recordings live in ``tests/fixtures/http/openrouter_*.json`` in the format of th
 from __future__ import annotations
 
 import hashlib
-import json
 from collections import Counter
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit
+from urllib.parse import parse_qsl
 
-import httpx2
 import pytest
 
 from atom_dagster.landing.raw_openrouter import read_openrouter_day
@@ -23,51 +21,18 @@ from atom_dagster.sources.openrouter_live import (
     CaptureError,
     capture_openrouter_day,
 )
+from tests.fixtures.http_replay import Replay as HttpReplay
+from tests.fixtures.http_replay import body_bytes, load
 
-FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "http"
 DAY = "2026-11-27"
 KEY = "sk-or-v1-SECRETkey0123456789"
 
 
-def load(name: str) -> list[dict]:
-    return json.loads((FIXTURES / name).read_text(encoding="utf-8"))
-
-
-def body_bytes(body) -> bytes:
-    if isinstance(body, str):
-        return body.encode("utf-8")
-    return json.dumps(body, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
-
-
-def _key(method: str, path: str, query: str) -> tuple:
-    return method.upper(), path, tuple(sorted(parse_qsl(query, keep_blank_values=True)))
-
-
-class Replay:
-    """Serves recorded interactions: the first unused one whose method, path and query match."""
+class Replay(HttpReplay):
+    """The recordings of ``names`` for openrouter.ai; earlier files win (faults first)."""
 
     def __init__(self, *names: str) -> None:
-        self.interactions = [i for name in names for i in load(name)]  # earlier files win (faults first)
-        self.used = [False] * len(self.interactions)
-        self.requests: list[httpx2.Request] = []
-
-    def __call__(self, request: httpx2.Request) -> httpx2.Response:
-        self.requests.append(request)
-        assert request.url.host == "openrouter.ai", request.url
-        wanted = _key(request.method, request.url.path, request.url.query.decode())
-        for index, interaction in enumerate(self.interactions):
-            rec = interaction["request"]
-            parts = urlsplit(rec["url"])
-            if not self.used[index] and _key(rec["method"], parts.path, parts.query) == wanted:
-                self.used[index] = True
-                resp = interaction["response"]
-                return httpx2.Response(
-                    resp["status"], headers=resp["headers"], content=body_bytes(resp["body"])
-                )
-        raise AssertionError(f"unrecorded request: {request.method} {request.url}")
-
-    def factory(self):
-        return lambda: httpx2.Client(transport=httpx2.MockTransport(self))
+        super().__init__([i for name in names for i in load(name)], host="openrouter.ai")
 
 
 def capture(tmp_path: Path, replay: Replay, sleeps: list[float] | None = None, **kwargs):
