@@ -11,39 +11,68 @@ atom prepare                      build the dbt manifest Dagster loads (done by 
 from __future__ import annotations
 
 import argparse
+import json
 import os
+import re
+import signal
 import subprocess
 import sys
 from pathlib import Path
 
-from atom_dagster.settings import DBT_PROJECT_DIR, HISTORY_HUB_STATS, REPO_ROOT, SOURCE_ARCHIVE, load_settings
+from atom_dagster.settings import (
+    DBT_PROJECT_DIR,
+    HISTORY_HUB_STATS,
+    REPO_ROOT,
+    SOURCE_ARCHIVE,
+    Settings,
+    load_settings,
+    read_environment,
+)
+
+_DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 
-def _settings(data_dir: str | None, archive: str | None = None, history: bool = False):
-    env = dict(os.environ)
+def _settings(
+    data_dir: str | None,
+    archive: str | None = None,
+    history: bool = False,
+    max_lag_days: int | None = None,
+    archive_must_exist: bool = False,
+) -> Settings:
+    """Settings from the environment (and `.env`) with the command's flags on top."""
+    env = read_environment()
     if data_dir:
         env["ATOM_DATA_DIR"] = str(Path(data_dir).resolve())
     if archive:
+        if archive_must_exist and not Path(archive).is_dir():
+            raise FileNotFoundError(f"the archive directory {Path(archive).resolve()} does not exist.")
         env["ATOM_ARCHIVE_DIR"] = str(Path(archive).resolve())
         env["ATOM_SOURCE"] = SOURCE_ARCHIVE
     if history:
         # Replay what the archive has; fill the days it lacks from hub-stats (written into it).
         env["ATOM_SOURCE"] = SOURCE_ARCHIVE
         env["ATOM_HISTORY"] = HISTORY_HUB_STATS
-    settings = load_settings(env)
-    os.environ.update({k: v for k, v in env.items() if k.startswith("ATOM_")})
-    return settings
+    if max_lag_days is not None:
+        env["ATOM_HISTORY_MAX_LAG_DAYS"] = str(max_lag_days)
+    return load_settings(env)
+
+
+def first_archived_day(archive: Path) -> str | None:
+    """The earliest ``YYYY-MM-DD`` day folder of an archive, or None."""
+    days = sorted(p.name for p in Path(archive).glob("*") if p.is_dir() and _DAY_DIR.match(p.name))
+    return days[0] if days else None
 
 
 def prepare() -> Path:
-    """Parse the dbt project so the manifest exists before Dagster loads definitions."""
-    from dagster_dbt import DbtProject
+    """Parse the dbt project so the manifest exists before Dagster loads definitions.
 
-    from atom_dagster.settings import export_paths
+    The manifest names relations, not paths: the warehouse and raw paths reach dbt as vars at
+    run time, so one manifest serves every data directory.
+    """
+    from atom_dagster.assets.dbt_models import dbt_resource, project_handle
 
-    export_paths(load_settings())
-    project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-    project.preparer.prepare(project)
+    project = project_handle()
+    dbt_resource().cli(["--quiet", "parse"], target_path=project.target_path).wait()
     return project.manifest_path
 
 
@@ -88,9 +117,14 @@ def cmd_backfill(args) -> int:
 
     if not args.archive and not args.history:
         raise ValueError("backfill needs --archive DIR (replay a recorded archive) or --history (hub-stats).")
-    if args.max_lag_days is not None:
-        os.environ["ATOM_HISTORY_MAX_LAG_DAYS"] = str(args.max_lag_days)
-    settings = _settings(args.data_dir, args.archive, history=args.history)
+    # A replay of an archive that is not there fails at once and creates nothing.
+    settings = _settings(
+        args.data_dir,
+        args.archive,
+        history=args.history,
+        max_lag_days=args.max_lag_days,
+        archive_must_exist=not args.history,
+    )
     days = days_between(parse_day(args.start), parse_day(args.end), args.stride)
     origin = f"{settings.archive_dir}" + (
         f", days it lacks from the history dataset {settings.history_repo} (written into it;"
@@ -105,26 +139,49 @@ def cmd_backfill(args) -> int:
     return _report(settings, summary)
 
 
+def _run_until_signalled(command: list[str], env: dict[str, str], cwd: Path, grace: float = 20.0) -> int:
+    """Run a long-lived child (``dagster dev``); Ctrl-C or SIGTERM stops it cleanly, then us."""
+    child = subprocess.Popen(command, env=env, cwd=cwd)
+
+    def stop(signum, _frame) -> None:
+        if child.poll() is None:
+            child.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+
+    previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
+    try:
+        return child.wait()  # a forwarded signal ends the child, and with it this wait
+    finally:
+        if child.poll() is None:
+            try:
+                child.wait(grace)
+            except subprocess.TimeoutExpired:
+                child.kill()
+        for sig, handler in previous.items():
+            signal.signal(sig, handler)
+
+
 def cmd_ui(args) -> int:
     """Start `dagster dev` on this data directory (DAGSTER_HOME with the one-writer pool limit)."""
     from atom_dagster.runner import ensure_instance_config
-    from atom_dagster.settings import export_paths
 
-    settings = _settings(args.data_dir, args.archive)
-    export_paths(settings)
-    os.environ["DAGSTER_HOME"] = str(settings.dagster_home)
+    settings = _settings(args.data_dir, args.archive, archive_must_exist=bool(args.archive))
+    # Replaying one archive (the demo's): show its days, not years of empty partitions before it.
+    first = first_archived_day(settings.archive_dir) if args.archive else None
+    if first and not settings.history_enabled and not os.environ.get("ATOM_PARTITIONS_START"):
+        settings = settings.with_changes(partitions_start=first)
     ensure_instance_config(settings.dagster_home)
     prepare()
     print(
         f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl-C to stop"
     )
     command = [str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml"]
-    return subprocess.call([*command, "-h", args.host, "-p", str(args.port)], cwd=REPO_ROOT)
+    return _run_until_signalled(
+        [*command, "-h", args.host, "-p", str(args.port)], settings.child_env(), REPO_ROOT
+    )
 
 
 def cmd_docs(args) -> int:
     settings = _settings(args.data_dir)
-    os.environ["ATOM_WAREHOUSE_PATH"] = str(settings.warehouse_path)
     if not settings.warehouse_path.exists():
         print(f"No warehouse at {settings.warehouse_path}: run `atom demo` or `atom backfill` first.")
         return 1
@@ -137,25 +194,26 @@ def cmd_docs(args) -> int:
         str(DBT_PROJECT_DIR),
         "--target-path",
         str(target),
+        "--vars",
+        json.dumps(settings.dbt_vars()),
     ]
-    subprocess.run([*base, "docs", "generate", *common], check=True, cwd=DBT_PROJECT_DIR)
+    env = settings.child_env()
+    subprocess.run([*base, "docs", "generate", *common], check=True, cwd=DBT_PROJECT_DIR, env=env)
     print(f"dbt docs written to {target} (index.html, catalog.json, manifest.json)")
     if args.serve:
         print(f"Serving on http://127.0.0.1:{args.port} (Ctrl-C to stop)")
-        subprocess.run(
-            [
-                *base,
-                "docs",
-                "serve",
-                *common,
-                "--port",
-                str(args.port),
-                "--host",
-                "127.0.0.1",
-                "--no-browser",
-            ],
-            cwd=DBT_PROJECT_DIR,
-        )
+        serve = [
+            *base,
+            "docs",
+            "serve",
+            *common,
+            "--port",
+            str(args.port),
+            "--host",
+            "127.0.0.1",
+            "--no-browser",
+        ]
+        return _run_until_signalled(serve, env, DBT_PROJECT_DIR)
     return 0
 
 

@@ -1,60 +1,96 @@
-"""Dagster definitions for atom (loaded by `dagster dev -w workspace.yaml`)."""
+"""Dagster definitions for atom, built from one :class:`Settings` value.
+
+``dagster dev -w workspace.yaml`` loads :data:`defs` lazily: the settings are read (environment
+over ``.env``) when the code location loads, not when this module is imported. The CLI and the
+tests call :func:`build_definitions` with their own settings.
+"""
 
 from __future__ import annotations
 
-import os
-
 import dagster as dg
-from dagster_dbt import DbtCliResource
+from dagster_duckdb import DuckDBResource
 
-from atom_dagster.settings import export_paths, load_settings
-
-settings = load_settings()
-export_paths(settings)
-
-from atom_dagster.assets.dbt_models import atom_dbt_models, dbt_project  # noqa: E402
-from atom_dagster.assets.ecosystem_report import ecosystem_report  # noqa: E402
-from atom_dagster.assets.raw_hub_inference_providers import raw_hub_inference_providers  # noqa: E402
-from atom_dagster.assets.raw_hub_models import RawDataConfig, raw_hub_models  # noqa: E402
-from atom_dagster.assets.raw_openrouter import raw_openrouter  # noqa: E402
-from atom_dagster.jobs import atom_daily_job, atom_daily_schedule  # noqa: E402
-from atom_dagster.sources.hub_source import HubSnapshotSource  # noqa: E402
-from atom_dagster.sources.openrouter_source import OpenRouterSource  # noqa: E402
+from atom_dagster.assets.dbt_models import build_dbt_assets, dbt_project, dbt_resource
+from atom_dagster.assets.ecosystem_report import ReportConfig, build_report_asset
+from atom_dagster.assets.raw_tables import RawDataConfig, build_raw_assets
+from atom_dagster.jobs import build_daily_schedule, build_jobs
+from atom_dagster.landing.tables import all_tables
+from atom_dagster.partitions import daily_partitions
+from atom_dagster.settings import HF_TOKEN_VAR, OPENROUTER_KEY_VAR, SOURCE_LIVE, Settings, load_settings
+from atom_dagster.sources.hub_source import HubSnapshotSource
+from atom_dagster.sources.openrouter_source import OpenRouterSource
 
 
-def build_resources(s=settings) -> dict:
+def warehouse_resource(settings: Settings) -> DuckDBResource:
+    """Dagster's side of the warehouse: read-only (dbt is its one writer)."""
+    return DuckDBResource(
+        database=str(settings.warehouse_path), connection_config={"access_mode": "READ_ONLY"}
+    )
+
+
+def _secret(name: str, value: str | None, environ: dict[str, str] | None):
+    # An EnvVar keeps the secret out of the resource config the UI shows; a value that only
+    # `.env` gave (not in the process environment) is passed as is, for in-process CLI runs.
+    if value is None:
+        return None
+    import os
+
+    env = os.environ if environ is None else environ
+    return dg.EnvVar(name) if env.get(name) == value else value
+
+
+def build_resources(settings: Settings, environ: dict[str, str] | None = None) -> dict:
     """Resources for a settings object (tests build their own with other directories)."""
+    live = settings.source == SOURCE_LIVE
     return {
         "hub_source": HubSnapshotSource(
-            mode=s.source,
-            archive_dir=str(s.archive_dir),
-            endpoint=s.hf_endpoint,
-            token=dg.EnvVar("HF_TOKEN") if s.source == "live" else None,
-            history=s.history,
-            history_max_lag_days=s.history_max_lag_days,
-            history_derivatives=s.history_derivatives,
-            history_repo=s.history_repo,
-            history_keep_downloads=s.history_keep_downloads,
+            mode=settings.source,
+            archive_dir=str(settings.archive_dir),
+            endpoint=settings.hf_endpoint,
+            token=_secret(HF_TOKEN_VAR, settings.hf_token, environ) if live else None,
+            tracked_orgs_filter=settings.tracked_orgs,
+            history=settings.history,
+            history_max_lag_days=settings.history_max_lag_days,
+            history_derivatives=settings.history_derivatives,
+            history_repo=settings.history_repo,
+            history_keep_downloads=settings.history_keep_downloads,
         ),
         "openrouter_source": OpenRouterSource(
-            mode=s.source,
-            archive_dir=str(s.archive_dir),
-            # Optional (rankings only): an EnvVar keeps the key out of the resource config shown in the UI.
-            api_key=dg.EnvVar("OPENROUTER_API_KEY")
-            if s.source == "live" and os.environ.get("OPENROUTER_API_KEY")
-            else None,
+            mode=settings.source,
+            archive_dir=str(settings.archive_dir),
+            # Optional (rankings only).
+            api_key=_secret(OPENROUTER_KEY_VAR, settings.openrouter_api_key, environ) if live else None,
         ),
-        "raw_data": RawDataConfig(raw_dir=str(s.raw_dir)),
-        "dbt": DbtCliResource(project_dir=dbt_project, profiles_dir=str(dbt_project.project_dir)),
+        "raw_data": RawDataConfig(raw_dir=str(settings.raw_dir)),
+        "report_config": ReportConfig(data_dir=str(settings.data_dir)),
+        "warehouse": warehouse_resource(settings),
+        "dbt": dbt_resource(),
     }
 
 
-# Sources -> raw landing -> dbt -> report; the CLI runner materializes these same definitions.
-ALL_ASSETS = [raw_hub_models, raw_openrouter, raw_hub_inference_providers, atom_dbt_models, ecosystem_report]
+def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
+    """Sources -> raw tables -> dbt -> report, partitioned from ``settings.partitions_start``."""
+    partitions = daily_partitions(settings.partitions_start)
+    return [
+        *build_raw_assets(all_tables(), partitions),
+        build_dbt_assets(partitions, dbt_project()),
+        build_report_asset(partitions),
+    ]
 
-defs = dg.Definitions(
-    assets=ALL_ASSETS,
-    jobs=[atom_daily_job],
-    schedules=[atom_daily_schedule],
-    resources=build_resources(),
-)
+
+def build_definitions(settings: Settings) -> dg.Definitions:
+    """Every asset, job, schedule and resource for ``settings``."""
+    partitions = daily_partitions(settings.partitions_start)
+    jobs = build_jobs(partitions)
+    return dg.Definitions(
+        assets=build_assets(settings),
+        jobs=jobs,
+        schedules=[build_daily_schedule(jobs[0])],
+        resources=build_resources(settings),
+    )
+
+
+@dg.definitions
+def defs() -> dg.Definitions:
+    """What `dagster dev` loads: the definitions for the environment's settings."""
+    return build_definitions(load_settings())

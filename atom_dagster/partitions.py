@@ -10,11 +10,11 @@ from datetime import UTC, date, datetime, timedelta
 
 import dagster as dg
 
-from atom_dagster.settings import load_settings
 
-daily_partitions = dg.DailyPartitionsDefinition(
-    start_date=load_settings().partitions_start, timezone="UTC", end_offset=0
-)
+def daily_partitions(start: str) -> dg.DailyPartitionsDefinition:
+    """Daily UTC partitions from ``start`` (``Settings.partitions_start``) up to yesterday."""
+    parse_day(start)  # a readable error for a bad ATOM_PARTITIONS_START
+    return dg.DailyPartitionsDefinition(start_date=start, timezone="UTC", end_offset=0)
 
 
 def latest_live_partition(now: datetime | None = None) -> str:

@@ -13,8 +13,6 @@ nothing was written; :func:`connect_warehouse` is the readers' side of the same 
 from __future__ import annotations
 
 import contextlib
-import fcntl
-import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -25,7 +23,9 @@ from pathlib import Path
 import dagster as dg
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
-from atom_dagster.settings import Settings, export_paths
+from atom_dagster.jobs import BUILD_MARTS_JOB, LAND_RAW_JOB
+from atom_dagster.locks import LockTimeout, acquire, process_holder
+from atom_dagster.settings import Settings
 
 
 @dataclass
@@ -74,7 +74,6 @@ def instance_for(settings: Settings) -> dg.DagsterInstance:
     """The persistent Dagster instance under the data directory (what `dagster dev` shows)."""
     home = settings.dagster_home
     ensure_instance_config(home)
-    os.environ["DAGSTER_HOME"] = str(home)
     return dg.DagsterInstance.from_config(str(home))
 
 
@@ -150,33 +149,23 @@ def warehouse_writer_lock(
 ) -> Iterator[None]:
     """Hold the `atom` writers' turn on the warehouse; wait (up to ``timeout`` s) for another's to end."""
     path = writer_lock_path(warehouse)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    with open(path, "a+") as handle:
-        deadline, announced = time.monotonic() + timeout, False
-        while True:
-            try:
-                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-                break
-            except BlockingIOError:
-                handle.seek(0)
-                holder = handle.read().strip() or "another atom command"
-                if time.monotonic() >= deadline:
-                    raise WarehouseBusy(
-                        f"The warehouse {warehouse} is being written by {holder} (lock {path}); waited"
-                        f" {timeout:g} s. Retry when it has finished."
-                    ) from None
-                if not announced:
-                    log(f"waiting for {holder} to finish writing the warehouse {warehouse} ...")
-                    announced = True
-                time.sleep(poll)
-        handle.seek(0)
-        handle.truncate()
-        handle.write(f"atom (PID {os.getpid()})\n")
-        handle.flush()
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    try:
+        lock = acquire(
+            path,
+            process_holder("atom"),
+            timeout,
+            poll=poll,
+            on_wait=lambda holder: log(
+                f"waiting for {holder} to finish writing the warehouse {warehouse} ..."
+            ),
+        )
+    except LockTimeout as busy:
+        raise WarehouseBusy(
+            f"The warehouse {warehouse} is being written by {busy.holder} (lock {path}); waited"
+            f" {timeout:g} s. Retry when it has finished."
+        ) from None
+    with lock:
+        yield
 
 
 def connect_warehouse(
@@ -245,24 +234,21 @@ def backfill(
     build_dbt: bool = True,
     warehouse_wait: float = WAREHOUSE_WAIT,
 ) -> BackfillSummary:
-    """Materialize raw partitions for ``days`` from the configured source, then dbt over the window."""
-    export_paths(settings)
-    from atom_dagster.assets.dbt_models import atom_dbt_models
-    from atom_dagster.assets.ecosystem_report import ecosystem_report
-    from atom_dagster.definitions import ALL_ASSETS, build_resources
+    """Materialize raw partitions for ``days`` from the configured source, then dbt over the window.
+
+    Runs the named jobs of :func:`build_definitions` (shown as such in the UI's runs list).
+    """
+    from atom_dagster.definitions import build_definitions
 
     instance = instance_for(settings)
-    resources = build_resources(settings)
-    assets = ALL_ASSETS
+    defs = build_definitions(settings)
+    land_raw = defs.resolve_job_def(LAND_RAW_JOB)
+    build_marts = defs.resolve_job_def(BUILD_MARTS_JOB)
     summary = BackfillSummary()
     for n, day in enumerate(days, start=1):
-        result = dg.materialize(
-            assets,
+        result = land_raw.execute_in_process(
             instance=instance,
-            resources=resources,
             partition_key=day,
-            # Every raw table of the day (Hub models, OpenRouter, provider mapping) in one run.
-            selection=dg.AssetSelection.groups("raw"),
             raise_on_error=False,
             run_config=QUIET,
             tags={"atom/trigger": "cli-backfill"},
@@ -279,12 +265,8 @@ def backfill(
         try:
             with warehouse_writer_lock(settings.warehouse_path, log):
                 wait_for_warehouse(settings.warehouse_path, warehouse_wait, log)
-                result = dg.materialize(
-                    assets,
+                result = build_marts.execute_in_process(
                     instance=instance,
-                    resources=resources,
-                    # The marts, then the report of the window's last day, in one run.
-                    selection=dg.AssetSelection.assets(atom_dbt_models, ecosystem_report),
                     raise_on_error=False,
                     run_config=QUIET,
                     tags={
@@ -299,5 +281,16 @@ def backfill(
             return summary
         summary.dbt_succeeded = result.success
         summary.dbt_message = "ok" if result.success else _failure_message(result)
-        log(f"dbt build: {'succeeded' if result.success else 'FAILED: ' + summary.dbt_message}")
+        log(f"dbt build: {_build_summary(result) if result.success else 'FAILED: ' + summary.dbt_message}")
     return summary
+
+
+def _build_summary(result: dg.ExecuteInProcessResult) -> str:
+    """One line for a dbt build: models materialized and checks passed / failed."""
+    materialized = len(result.get_asset_materialization_events())
+    checks = [
+        e.event_specific_data for e in result.all_events if e.event_type_value == "ASSET_CHECK_EVALUATION"
+    ]
+    failed = sum(1 for c in checks if not c.passed)
+    passed = len(checks) - failed
+    return f"succeeded ({materialized} assets materialized, {passed} checks passed, {failed} failed)"

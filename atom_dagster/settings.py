@@ -1,23 +1,29 @@
-"""One place for configuration: environment variables, optionally from a `.env` file.
+"""Configuration as a value: one frozen :class:`Settings`, built once and passed down.
 
-Every path the pipeline touches derives from ``ATOM_DATA_DIR`` so that Dagster (run from the
-repo root) and dbt (run with cwd = ``dbt_project/``) agree on one absolute warehouse path.
+:func:`load_settings` reads ``ATOM_*`` variables from the environment, with a ``.env`` beside
+the project filling in what the environment lacks (the environment wins). Nothing here writes
+``os.environ`` and nothing reads it at import time: the CLI builds the settings from its flags,
+Dagster's lazy definitions build them when the code location loads, and everything below them
+(resources, dbt, child processes) gets them as arguments.
+
+Every path derives from ``ATOM_DATA_DIR``, so Dagster (run from the repo root) and dbt (run with
+cwd = ``dbt_project/``) agree on one absolute warehouse path: dbt receives it as a var.
 """
 
 from __future__ import annotations
 
 import os
 import sys
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from dotenv import load_dotenv
+from dotenv import dotenv_values
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
-
-# A `.env` next to the project wins over nothing, never over a variable already set.
-load_dotenv(REPO_ROOT / ".env", override=False)
+DOTENV_PATH = REPO_ROOT / ".env"
 
 SOURCE_ARCHIVE = "archive"
 SOURCE_LIVE = "live"
@@ -27,8 +33,12 @@ HISTORY_OFF = "off"
 HISTORY_HUB_STATS = "hub-stats"
 HISTORIES = (HISTORY_OFF, HISTORY_HUB_STATS)
 HISTORY_REPO_DEFAULT = "cfahlgren1/hub-stats"
+PARTITIONS_START_DEFAULT = "2023-11-01"
 ON = ("on", "true", "1")
 ON_OFF = (*ON, "off", "false", "0")
+# Secrets are settings too, but never shown: kept out of repr and out of Dagster resource config.
+HF_TOKEN_VAR = "HF_TOKEN"
+OPENROUTER_KEY_VAR = "OPENROUTER_API_KEY"
 
 
 @dataclass(frozen=True)
@@ -45,6 +55,9 @@ class Settings:
     history_derivatives: bool = True
     history_repo: str = HISTORY_REPO_DEFAULT
     history_keep_downloads: bool = False
+    tracked_orgs: str | None = None  # ATOM_TRACKED_ORGS: comma-separated narrowing of the seed
+    hf_token: str | None = field(default=None, repr=False)
+    openrouter_api_key: str | None = field(default=None, repr=False)
 
     @property
     def history_enabled(self) -> bool:
@@ -66,27 +79,83 @@ class Settings:
     def docs_dir(self) -> Path:
         return self.data_dir / "dbt_docs"
 
+    @property
+    def log_dir(self) -> Path:
+        return self.data_dir / "logs"
 
-def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Settings:
-    """Read settings from the environment (``ATOM_*`` variables) with documented defaults."""
-    env = os.environ if env is None else env
+    def with_changes(self, **changes: Any) -> Settings:
+        """A copy with some fields replaced (the CLI's flags over the environment's values)."""
+        return replace(self, **changes)
+
+    def dbt_vars(self) -> dict[str, str]:
+        """The paths dbt needs, passed as ``--vars`` (profiles.yml and the raw sources read them)."""
+        return {"warehouse_path": str(self.warehouse_path), "raw_dir": str(self.raw_dir)}
+
+    def child_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
+        """The environment for a child process (``dagster dev``, ``dbt docs``): these settings as
+        ``ATOM_*`` variables, this venv's tools first on PATH, and DAGSTER_HOME."""
+        env = dict(os.environ if base is None else base)
+        env.update(
+            {
+                "ATOM_DATA_DIR": str(self.data_dir),
+                "ATOM_SOURCE": self.source,
+                "ATOM_ARCHIVE_DIR": str(self.archive_dir),
+                "ATOM_PARTITIONS_START": self.partitions_start,
+                "ATOM_HISTORY": self.history,
+                "ATOM_HISTORY_MAX_LAG_DAYS": str(self.history_max_lag_days),
+                "ATOM_HISTORY_DERIVATIVES": "on" if self.history_derivatives else "off",
+                "ATOM_HISTORY_REPO": self.history_repo,
+                "ATOM_HISTORY_KEEP_DOWNLOADS": "on" if self.history_keep_downloads else "off",
+                "ATOM_WAREHOUSE_PATH": str(self.warehouse_path),
+                "DAGSTER_HOME": str(self.dagster_home),
+                "PATH": tools_dir() + os.pathsep + env.get("PATH", ""),
+            }
+        )
+        if self.tracked_orgs is not None:
+            env["ATOM_TRACKED_ORGS"] = self.tracked_orgs
+        return env
+
+
+def tools_dir() -> str:
+    """The folder of this Python's console scripts (the pinned `dbt`, `dagster`), used without PATH."""
+    return str(Path(sys.executable).parent)
+
+
+def dbt_executable() -> str:
+    return str(Path(tools_dir()) / "dbt")
+
+
+def read_environment(dotenv: Path | None = DOTENV_PATH) -> dict[str, str]:
+    """The process environment over the values of ``dotenv`` (a missing file adds nothing)."""
+    values: dict[str, str] = {}
+    if dotenv is not None and Path(dotenv).is_file():
+        values.update({k: v for k, v in dotenv_values(dotenv).items() if v is not None})
+    values.update(os.environ)
+    return values
+
+
+def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str, ...], what: str) -> str:
+    value = (env.get(name) or default).strip().lower()
+    if value not in allowed:
+        raise ValueError(f"{name} must be {what}; got {value!r}.")
+    return value
+
+
+def load_settings(env: Mapping[str, str] | None = None) -> Settings:
+    """Settings from ``env`` (default: the environment over ``.env``), with documented defaults.
+
+    A bad value raises ValueError naming the variable and what it accepts.
+    """
+    env = read_environment() if env is None else env
     data_dir = Path(env.get("ATOM_DATA_DIR") or REPO_ROOT / "data").expanduser().resolve()
-    source = env.get("ATOM_SOURCE", SOURCE_ARCHIVE).strip().lower()
-    if source not in SOURCES:
-        raise ValueError(f"ATOM_SOURCE must be one of {', '.join(SOURCES)}; got {source!r}.")
+    source = _choice(env, "ATOM_SOURCE", SOURCE_ARCHIVE, SOURCES, "one of " + ", ".join(SOURCES))
     archive_dir = Path(env.get("ATOM_ARCHIVE_DIR") or data_dir / "archive").expanduser().resolve()
-    history = (env.get("ATOM_HISTORY") or HISTORY_OFF).strip().lower()
-    if history not in HISTORIES:
-        raise ValueError(f"ATOM_HISTORY must be one of {', '.join(HISTORIES)}; got {history!r}.")
+    history = _choice(env, "ATOM_HISTORY", HISTORY_OFF, HISTORIES, "one of " + ", ".join(HISTORIES))
     lag = (env.get("ATOM_HISTORY_MAX_LAG_DAYS") or "0").strip()
     if not lag.isdigit():
         raise ValueError(f"ATOM_HISTORY_MAX_LAG_DAYS must be a whole number of days; got {lag!r}.")
-    derivatives = (env.get("ATOM_HISTORY_DERIVATIVES") or "on").strip().lower()
-    if derivatives not in ON_OFF:
-        raise ValueError(f"ATOM_HISTORY_DERIVATIVES must be on or off; got {derivatives!r}.")
-    keep = (env.get("ATOM_HISTORY_KEEP_DOWNLOADS") or "off").strip().lower()
-    if keep not in ON_OFF:
-        raise ValueError(f"ATOM_HISTORY_KEEP_DOWNLOADS must be on or off; got {keep!r}.")
+    derivatives = _choice(env, "ATOM_HISTORY_DERIVATIVES", "on", ON_OFF, "on or off")
+    keep = _choice(env, "ATOM_HISTORY_KEEP_DOWNLOADS", "off", ON_OFF, "on or off")
     history_repo = (env.get("ATOM_HISTORY_REPO") or HISTORY_REPO_DEFAULT).strip()
     if history_repo.count("/") != 1 or not all(history_repo.split("/")):
         raise ValueError(f"ATOM_HISTORY_REPO must be a dataset id `owner/name`; got {history_repo!r}.")
@@ -94,29 +163,14 @@ def load_settings(env: os._Environ[str] | dict[str, str] | None = None) -> Setti
         data_dir=data_dir,
         source=source,
         archive_dir=archive_dir,
-        partitions_start=env.get("ATOM_PARTITIONS_START", "2023-11-01"),
+        partitions_start=env.get("ATOM_PARTITIONS_START") or PARTITIONS_START_DEFAULT,
         hf_endpoint=env.get("HF_ENDPOINT", "https://huggingface.co").rstrip("/"),
         history=history,
         history_max_lag_days=int(lag),
         history_derivatives=derivatives in ON,
         history_repo=history_repo,
         history_keep_downloads=keep in ON,
+        tracked_orgs=env.get("ATOM_TRACKED_ORGS"),
+        hf_token=env.get(HF_TOKEN_VAR) or None,
+        openrouter_api_key=env.get(OPENROUTER_KEY_VAR) or None,
     )
-
-
-def _put_own_tools_on_path() -> None:
-    # dagster-dbt runs `dbt` from PATH; the one installed beside this Python is the one we pinned,
-    # and a venv used without `activate` (e.g. `.venv/bin/atom`) is not on PATH.
-    bin_dir = str(Path(sys.executable).parent)
-    if bin_dir not in os.environ.get("PATH", "").split(os.pathsep):
-        os.environ["PATH"] = bin_dir + os.pathsep + os.environ.get("PATH", "")
-
-
-def export_paths(settings: Settings) -> None:
-    """Publish the resolved paths as environment variables read by dbt's profile and sources."""
-    _put_own_tools_on_path()
-    # DuckDB creates the file but not its folder.
-    settings.warehouse_path.parent.mkdir(parents=True, exist_ok=True)
-    os.environ["ATOM_DATA_DIR"] = str(settings.data_dir)
-    os.environ["ATOM_WAREHOUSE_PATH"] = str(settings.warehouse_path)
-    os.environ.setdefault("DAGSTER_HOME", str(settings.dagster_home))

@@ -13,10 +13,10 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_duckdb import DuckDBResource
 
-from atom_dagster.assets.warehouse_metadata import with_table_stats
-from atom_dagster.partitions import daily_partitions
-from atom_dagster.settings import DBT_PROJECT_DIR, load_settings
+from atom_dagster.assets.metadata import with_table_stats
+from atom_dagster.settings import DBT_PROJECT_DIR, dbt_executable
 
 # What dbt writes into the project folder; everything else there is input to `dbt parse`.
 _DBT_OUTPUTS = {"target", "logs", "dbt_packages"}
@@ -52,10 +52,25 @@ def prepare_if_stale(project: DbtProject) -> bool:
     return True
 
 
-dbt_project = DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
-prepare_if_stale(dbt_project)
+def project_handle() -> DbtProject:
+    return DbtProject(project_dir=DBT_PROJECT_DIR, profiles_dir=DBT_PROJECT_DIR)
 
-_GROUPS = {"staging": "staging", "marts": "marts", "metrics": "metrics"}
+
+def dbt_project() -> DbtProject:
+    """The dbt project (its manifest is parsed by `atom prepare`, or here under `dagster dev` if stale)."""
+    project = project_handle()
+    prepare_if_stale(project)
+    return project
+
+
+def dbt_resource() -> DbtCliResource:
+    # The pinned dbt beside this Python, whatever PATH says (a venv used without `activate`).
+    return DbtCliResource(
+        project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+    )
+
+
+_GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts", "metrics": "metrics"}
 
 
 class AtomDbtTranslator(DagsterDbtTranslator):
@@ -117,32 +132,42 @@ def describe_dbt_test(test: Mapping[str, Any]) -> str:
 translator = AtomDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-def warehouse_path():
-    """The warehouse file dbt writes (same setting as the dbt profile)."""
-    return load_settings().warehouse_path
-
-
-def partition_vars(context: dg.AssetExecutionContext) -> dict[str, str]:
-    """The run's partition window as dbt vars ``[min_date, max_date)`` (a backfill = one window)."""
+def dbt_vars(context: dg.AssetExecutionContext, warehouse: DuckDBResource, raw_dir: str) -> dict[str, str]:
+    """The run's partition window as dbt vars ``[min_date, max_date)`` (a backfill = one window),
+    and the paths dbt reads and writes (profiles.yml and the raw sources take them as vars)."""
     window = context.partition_time_window
-    return {"min_date": window.start.strftime("%Y-%m-%d"), "max_date": window.end.strftime("%Y-%m-%d")}
+    return {
+        "min_date": window.start.strftime("%Y-%m-%d"),
+        "max_date": window.end.strftime("%Y-%m-%d"),
+        "warehouse_path": warehouse.database,
+        "raw_dir": raw_dir,
+    }
 
 
-@dbt_assets(
-    manifest=dbt_project.manifest_path,
-    project=dbt_project,
-    partitions_def=daily_partitions,
-    dagster_dbt_translator=translator,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    pool="duckdb",
-)
-def atom_dbt_models(context: dg.AssetExecutionContext, dbt: DbtCliResource):
-    """`dbt build` of the selection for the partition window; dbt tests report as asset checks."""
-    dbt_vars = partition_vars(context)
-    context.log.info(f"dbt build for window {dbt_vars['min_date']} .. {dbt_vars['max_date']} (exclusive)")
-    invocation = dbt.cli(["build", "--vars", json.dumps(dbt_vars)], context=context)
-    window = f"{dbt_vars['min_date']} .. {dbt_vars['max_date']} (exclusive)"
-    for event in with_table_stats(invocation.stream(), warehouse_path(), invocation.manifest):
-        if isinstance(event, dg.Output):  # the date range this materialization covers
-            event = event.with_metadata({**event.metadata, "partition_window": window})
-        yield event
+def build_dbt_assets(partitions: dg.PartitionsDefinition, project: DbtProject) -> dg.AssetsDefinition:
+    """The dbt models as partitioned assets: one `dbt build` per partition window."""
+
+    @dbt_assets(
+        manifest=project.manifest_path,
+        project=project,
+        partitions_def=partitions,
+        dagster_dbt_translator=translator,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        pool="duckdb",
+        required_resource_keys={"dbt", "warehouse", "raw_data"},
+    )
+    def atom_dbt_models(context: dg.AssetExecutionContext):
+        """`dbt build` of the selection for the partition window; dbt tests report as asset checks."""
+        dbt: DbtCliResource = context.resources.dbt
+        warehouse: DuckDBResource = context.resources.warehouse
+        args = dbt_vars(context, warehouse, context.resources.raw_data.raw_dir)
+        window = f"{args['min_date']} .. {args['max_date']} (exclusive)"
+        context.log.info(f"dbt build for window {window}")
+        Path(warehouse.database).parent.mkdir(parents=True, exist_ok=True)  # DuckDB makes no folders
+        invocation = dbt.cli(["build", "--vars", json.dumps(args)], context=context)
+        for event in with_table_stats(invocation.stream(), warehouse, invocation.manifest):
+            if isinstance(event, dg.Output):  # the date range this materialization covers
+                event = event.with_metadata({**event.metadata, "partition_window": window})
+            yield event
+
+    return atom_dbt_models

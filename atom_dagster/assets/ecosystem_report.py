@@ -4,11 +4,10 @@ import base64
 from pathlib import Path
 
 import dagster as dg
+from dagster_duckdb import DuckDBResource
 
-from atom_dagster.assets.warehouse_metadata import markdown_table
-from atom_dagster.partitions import daily_partitions
+from atom_dagster.assets.metadata import markdown_table
 from atom_dagster.report.build import build_report
-from atom_dagster.settings import load_settings
 
 ECOSYSTEM_REPORT = dg.AssetKey(["report", "ecosystem_report"])
 
@@ -31,28 +30,42 @@ def report_dir(data_dir: Path, day: str) -> Path:
     return Path(data_dir) / "report" / day
 
 
-@dg.asset(
-    key=ECOSYSTEM_REPORT,
-    partitions_def=daily_partitions,
-    backfill_policy=dg.BackfillPolicy.single_run(),
-    deps=[dg.AssetKey(name) for name in REPORT_MARTS],
-    group_name="report",
-    kinds={"python", "html"},
-    owners=["team:atom"],
-    pool="duckdb",
-    description=(
-        "A self-contained HTML page with PNG charts beside it, under `$ATOM_DATA_DIR/report/<day>/`: "
-        "cumulative downloads by region with the overtake marked, monthly region shares, top families, "
-        "Relative Adoption leaders per size bucket, derivative share by family, concentration, and "
-        "OpenRouter inference share. Each chart has a one-line reading, the data's date range and "
-        "source; pages built from the demo archive say SYNTHETIC on every section."
-    ),
-)
+class ReportConfig(dg.ConfigurableResource):
+    """Where reports are written (``$ATOM_DATA_DIR/report/<day>/``)."""
+
+    data_dir: str
+
+
+def build_report_asset(partitions: dg.PartitionsDefinition) -> dg.AssetsDefinition:
+    """The report asset, partitioned like the marts it reads."""
+    return dg.asset(
+        key=ECOSYSTEM_REPORT,
+        partitions_def=partitions,
+        backfill_policy=dg.BackfillPolicy.single_run(),
+        deps=[dg.AssetKey(name) for name in REPORT_MARTS],
+        group_name="report",
+        kinds={"python", "html"},
+        owners=["team:atom"],
+        pool="duckdb",
+        required_resource_keys={"warehouse", "report_config"},
+        description=(
+            "A self-contained HTML page with PNG charts beside it, under `$ATOM_DATA_DIR/report/<day>/`: "
+            "cumulative downloads by region with the overtake marked, monthly region shares, top families, "
+            "Relative Adoption leaders per size bucket, derivative share by family, concentration, and "
+            "OpenRouter inference share. Each chart has a one-line reading, the data's date range and "
+            "source; pages built from the demo archive say SYNTHETIC on every section."
+        ),
+    )(ecosystem_report)
+
+
 def ecosystem_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
+    """Write the report of the window's last day and show its key numbers and headline chart."""
     # A backfill builds the marts once for the window; the report describes its last day.
     day = context.partition_key_range.end
-    settings = load_settings()
-    report = build_report(settings.warehouse_path, report_dir(settings.data_dir, day), day)
+    warehouse: DuckDBResource = context.resources.warehouse
+    out_dir = report_dir(Path(context.resources.report_config.data_dir), day)
+    with warehouse.get_connection() as con:
+        report = build_report(con, out_dir, day)
     context.log.info(f"Report for {day}: {report.html_path} ({len(report.charts)} charts)")
     for name, reason in report.missing.items():
         context.log.warning(f"Report section {name!r} has no data: {reason}")

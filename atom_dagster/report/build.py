@@ -7,6 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path
 
+import duckdb
 import pandas as pd
 
 from atom_dagster.report import charts
@@ -109,10 +110,11 @@ section{margin:2em 0}
 """
 
 
-def build_report(warehouse: Path, out_dir: Path, day: str) -> Report:
-    """Write ``out_dir/index.html`` and its PNG charts for the partition ``day``."""
+def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, day: str) -> Report:
+    """Write ``out_dir/index.html`` and its PNG charts for the partition ``day`` from the warehouse
+    connection ``con`` (read-only)."""
     out_dir.mkdir(parents=True, exist_ok=True)
-    data = load_report_data(warehouse, date.fromisoformat(day))
+    data = load_report_data(con, date.fromisoformat(day))
     capture = data.get("capture")
     synthetic = bool(not capture.empty and capture.iloc[0]["synthetic"])
     if capture.empty or pd.isna(capture.iloc[0]["first_day"]):

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path
 
 import duckdb
 import pandas as pd
@@ -82,15 +81,15 @@ class ReportData:
         return self.frames.get(name, pd.DataFrame())
 
 
-def load_report_data(warehouse: Path, day: date) -> ReportData:
-    """Run every query for ``day``; a missing mart leaves an empty frame and a note, not a crash."""
+def load_report_data(con: duckdb.DuckDBPyConnection, day: date) -> ReportData:
+    """Run every query for ``day`` on a warehouse connection; a missing mart leaves an empty frame
+    and a note, not a crash."""
     data = ReportData(day=day)
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        for name, sql in QUERIES.items():
-            try:
-                params = {"day": day} if "$day" in sql else {}
-                data.frames[name] = con.execute(sql, params).df()
-            except duckdb.CatalogException as exc:
-                data.missing[name] = str(exc).splitlines()[0]
-                data.frames[name] = pd.DataFrame()
+    for name, sql in QUERIES.items():
+        try:
+            params = {"day": day} if "$day" in sql else {}
+            data.frames[name] = con.execute(sql, params).df()
+        except duckdb.CatalogException as exc:
+            data.missing[name] = str(exc).splitlines()[0]
+            data.frames[name] = pd.DataFrame()
     return data

@@ -1,4 +1,5 @@
-"""Bounded, logged retries of one GET, shared by the live captures (Hub and OpenRouter).
+"""The capture layer's HTTP: bounded, logged retries of one GET and one capture session, shared by the
+live captures (Hub and OpenRouter).
 
 What is retried is what huggingface_hub's ``http_backoff`` retries: 408/429/5xx answers and network
 errors (timeouts, refused or reset connections, bodies cut short). The wait is the server's when
@@ -17,6 +18,8 @@ from datetime import UTC, datetime
 
 import httpx2
 from huggingface_hub.utils import parse_ratelimit_headers
+
+from atom_dagster.sources.errors import CaptureError
 
 RETRIED_STATUS = (408, 429, 500, 502, 503, 504)
 RETRIED_EXCEPTIONS = (httpx2.TimeoutException, httpx2.NetworkError, httpx2.RemoteProtocolError)
@@ -117,3 +120,74 @@ def get_with_retries(
             on_retry()
         log(f"GET {what}: {cause}; retry {attempt}/{max_retries} in {wait:g} s ({basis})")
         (sleep or time.sleep)(wait)  # looked up now, so a test's patched time.sleep applies
+
+
+class CaptureSession:
+    """One capture's HTTP, shared by every live source: bounded retries (:func:`get_with_retries`),
+    request and retry counts, secrets redacted from everything logged or raised, one error type.
+
+    A source subclasses it for what is its own: how requests are sent and authenticated, and what
+    its answers mean.
+    """
+
+    def __init__(
+        self,
+        endpoint: str,
+        *,
+        secrets: set[str],
+        max_retries: int,
+        max_wait: float,
+        timeout: float | None,
+        log: Callable[[str], None],
+        sleep: Callable[[float], None] | None = None,
+        name_endpoint_in_errors: bool = False,
+    ) -> None:
+        self.endpoint = endpoint.rstrip("/")
+        self.secrets = sorted((s for s in secrets if s and len(s) >= 4), key=len, reverse=True)
+        self.max_retries = max(0, max_retries)
+        self.max_wait = max_wait
+        self.timeout = timeout
+        self.sleep = sleep
+        self._log = log
+        self._name_endpoint = name_endpoint_in_errors
+        self.requests = 0
+        self.retries = 0
+
+    def redact(self, text: str) -> str:
+        """``text`` with every secret of this capture replaced by ``***``."""
+        for secret in self.secrets:
+            text = text.replace(secret, "***")
+        return text
+
+    def log(self, message: str) -> None:
+        self._log(self.redact(message))
+
+    def fail(self, what: str, cause: str, retries: int = 0) -> CaptureError:
+        """The capture's error for a failed ``GET what`` (secrets redacted)."""
+        spent = f" after {retries_phrase(retries)}" if retries else ""
+        where = f" (endpoint {self.endpoint})" if self._name_endpoint else ""
+        return CaptureError(self.redact(f"GET {what} failed: {cause}{where}{spent}"))
+
+    def send_with_retries(
+        self, send: Callable[[], httpx2.Response], what: str, **options
+    ) -> tuple[httpx2.Response, int]:
+        """``send()`` until its answer is not retried (see :func:`get_with_retries`), counting it all."""
+
+        def counted() -> httpx2.Response:
+            self.requests += 1
+            return send()
+
+        def count_retry() -> None:
+            self.retries += 1
+
+        return get_with_retries(
+            counted,
+            what,
+            max_retries=self.max_retries,
+            max_wait=self.max_wait,
+            log=self.log,
+            fail=lambda cause, retries: self.fail(what, cause, retries),
+            sleep=self.sleep,
+            on_retry=count_retry,
+            **options,
+        )

@@ -65,7 +65,7 @@ from huggingface_hub.errors import (
 from atom_dagster.landing.parse import LINEAGE_RELATIONS
 from atom_dagster.settings import HISTORY_REPO_DEFAULT
 from atom_dagster.sources.archive import HUB_MODELS_DIR, ArchiveWriter, sha256_file
-from atom_dagster.sources.hub_source import SourceUnavailable
+from atom_dagster.sources.errors import SourceUnavailable
 
 HUB_STATS_REPO = HISTORY_REPO_DEFAULT  # ATOM_HISTORY_REPO may name a copy with the same layout
 HUB_STATS_FILE = "models.parquet"

@@ -27,7 +27,6 @@ archived, and ``list_models`` only yields parsed objects.
 from __future__ import annotations
 
 import contextlib
-import fcntl
 import json
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -44,9 +43,10 @@ from huggingface_hub.utils import (
     hf_raise_for_status,
 )
 
+from atom_dagster.locks import LockTimeout, acquire, process_holder
 from atom_dagster.sources.archive import HUB_MODEL_INFO_DIR, HUB_MODELS_DIR, ArchiveWriter
-from atom_dagster.sources.http_retry import RETRIED_EXCEPTIONS, RETRIED_STATUS, get_with_retries
-from atom_dagster.sources.hub_source import SourceUnavailable
+from atom_dagster.sources.errors import CaptureError
+from atom_dagster.sources.http_retry import RETRIED_EXCEPTIONS, RETRIED_STATUS, CaptureSession
 
 HUB_LIST_EXPAND = [
     "author",
@@ -72,13 +72,6 @@ DEFAULT_MAX_WAIT = 330.0
 _LOG_EVERY_MODEL_INFO = 100
 
 
-class CaptureError(SourceUnavailable):
-    """A live capture failed; the message names endpoint, org, page (or model) and cause.
-
-    A :class:`SourceUnavailable`: the raw asset reports it as its failed check, not as a crash.
-    """
-
-
 @dataclass
 class CaptureResult:
     day: str
@@ -91,23 +84,6 @@ class CaptureResult:
 
 
 # --- helpers ------------------------------------------------------------------------------
-
-
-class _Redactor:
-    """Removes the token (and the Authorization value) from anything written or raised."""
-
-    def __init__(self, token: str | None, headers: dict[str, str]) -> None:
-        secrets = {token} if isinstance(token, str) and token else set()
-        for key, value in headers.items():
-            if key.lower() == "authorization" and value:
-                secrets.add(value)
-                secrets.add(value.split(" ", 1)[-1])
-        self.secrets = sorted((s for s in secrets if len(s) >= 4), key=len, reverse=True)
-
-    def __call__(self, text: str) -> str:
-        for secret in self.secrets:
-            text = text.replace(secret, "***")
-        return text
 
 
 def _query_params(url: str) -> dict[str, Any]:
@@ -155,8 +131,18 @@ def _close_broken_connection(exc: BaseException) -> None:
         close_session()  # as http_backoff does: a broken connection may poison the client
 
 
-class _Session:
-    """One capture's view of the Hub: headers, bounded retries, counting, redaction, uniform errors."""
+def _secrets(token: str | None, headers: dict[str, str]) -> set[str]:
+    """The token and the Authorization value: kept out of anything written or raised."""
+    secrets = {token} if isinstance(token, str) and token else set()
+    for key, value in headers.items():
+        if key.lower() == "authorization" and value:
+            secrets.add(value)
+            secrets.add(value.split(" ", 1)[-1])
+    return secrets
+
+
+class _Session(CaptureSession):
+    """One capture's view of the Hub: huggingface_hub's session and headers, its typed errors."""
 
     def __init__(
         self,
@@ -167,50 +153,31 @@ class _Session:
         log: Callable[[str], None],
         max_wait: float = DEFAULT_MAX_WAIT,
     ) -> None:
-        self.endpoint = endpoint
         self.headers = build_hf_headers(token=token)
-        self.redact = _Redactor(token, self.headers)
-        self.max_retries = max(0, max_retries)
-        self.timeout = timeout
-        self.max_wait = max_wait
-        self._log = log
-        self.requests = 0
-        self.retried = 0
-
-    def log(self, message: str) -> None:
-        self._log(self.redact(message))
-
-    def fail(self, what: str, cause: str, retries: int = 0) -> CaptureError:
-        spent = f" after {retries} retr{'y' if retries == 1 else 'ies'}" if retries else ""
-        return CaptureError(self.redact(f"GET {what} failed: {cause} (endpoint {self.endpoint}){spent}"))
+        super().__init__(
+            endpoint,
+            secrets=_secrets(token, self.headers),
+            max_retries=max_retries,
+            max_wait=max_wait,
+            timeout=timeout,
+            log=log,
+            name_endpoint_in_errors=True,
+        )
 
     def get(self, url: str, what: str, params: dict[str, Any] | None = None) -> httpx2.Response:
-        """GET with bounded retries (:func:`get_with_retries`).
+        """GET with bounded retries.
 
         Returns a 2xx/3xx response; raises the typed HfHubHTTPError of a non-retried status, or the
         last error once retries are spent (callers decide), or CaptureError when the server asks
         to wait longer than ``max_wait``.
         """
-
-        def send() -> httpx2.Response:
-            self.requests += 1
-            return get_session().request(
+        response, _attempts = self.send_with_retries(
+            lambda: get_session().request(
                 "GET", url, params=params, headers=self.headers, timeout=self.timeout
-            )
-
-        def count_retry() -> None:
-            self.retried += 1
-
-        response, _attempts = get_with_retries(
-            send,
+            ),
             what,
-            max_retries=self.max_retries,
-            max_wait=self.max_wait,
-            log=self.log,
             describe=_describe,
-            fail=lambda cause, retries: self.fail(what, cause, retries),
             on_network_error=_close_broken_connection,
-            on_retry=count_retry,
             again="run it again later (it resumes)",
         )
         hf_raise_for_status(response)
@@ -228,22 +195,17 @@ class _Session:
 @contextlib.contextmanager
 def _day_lock(archive_root: Path, day: str) -> Iterator[None]:
     """Hold ``<archive>/.locks/<day>.lock``: one capture of a day at a time (released on any exit)."""
-    lock_dir = archive_root / ".locks"
-    lock_dir.mkdir(parents=True, exist_ok=True)
-    path = lock_dir / f"{day}.lock"
-    with open(path, "a+") as handle:
-        try:
-            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            partial = archive_root / f"{day}.partial"
-            raise CaptureError(
-                f"Another capture of {day} is running into {partial} (lock {path}); "
-                "wait for it to finish. Nothing was written by this one."
-            ) from None
-        try:
-            yield
-        finally:
-            fcntl.flock(handle, fcntl.LOCK_UN)
+    path = archive_root / ".locks" / f"{day}.lock"
+    try:
+        lock = acquire(path, process_holder("atom capture"))
+    except LockTimeout:
+        partial = archive_root / f"{day}.partial"
+        raise CaptureError(
+            f"Another capture of {day} is running into {partial} (lock {path}); "
+            "wait for it to finish. Nothing was written by this one."
+        ) from None
+    with lock:
+        yield
 
 
 # --- capture ------------------------------------------------------------------------------
@@ -439,7 +401,7 @@ def capture_hub_day(
         runs.append(run)
 
         def save() -> None:
-            run.update(requests=session.requests, retries=session.retried)
+            run.update(requests=session.requests, retries=session.retries)
             writer.checkpoint(state)
 
         for org in orgs:
@@ -458,7 +420,7 @@ def capture_hub_day(
                 found, missing = _capture_org_children(session, writer, org, model_ids)
                 org_progress.update(children_done=True, model_info=found, not_found=missing)
                 save()
-        run.update(requests=session.requests, retries=session.retried)
+        run.update(requests=session.requests, retries=session.retries)
         totals = {name: sum(progress[o].get(name, 0) for o in orgs) for name in ("pages", "models")}
         totals["model_info"] = sum(progress[o].get("model_info", 0) for o in orgs)
         not_found = [{**m, "org": org} for org in orgs for m in progress[org].get("not_found", [])]

@@ -12,27 +12,17 @@ replayed as recorded. Every resolved day says where it came from (``capture_sour
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
+from atom_dagster.landing.spec import ResolvedDay
 from atom_dagster.partitions import latest_live_partition
 from atom_dagster.settings import SOURCE_ARCHIVE, SOURCE_LIVE
 from atom_dagster.sources.archive import HUB_MODELS_DIR, day_dir, read_manifest, replay_label
+from atom_dagster.sources.errors import SourceUnavailable
 
-
-class SourceUnavailable(RuntimeError):
-    """The configured source cannot serve the requested partition; the message says why."""
-
-
-@dataclass(frozen=True)
-class ResolvedDay:
-    """An archived day ready to parse, and how it got there."""
-
-    path: Path
-    capture_source: str  # live | archive | demo | history
-    detail: str
+__all__ = ["HubSnapshotSource", "ResolvedDay", "SourceUnavailable"]
 
 
 class HubSnapshotSource(dg.ConfigurableResource):
@@ -43,6 +33,8 @@ class HubSnapshotSource(dg.ConfigurableResource):
     endpoint: str = "https://huggingface.co"
     token: str | None = None
     tracked_orgs: list[str] | None = None
+    # ATOM_TRACKED_ORGS: narrows the seed's tracked organizations (comma-separated) when set.
+    tracked_orgs_filter: str | None = None
     # Past partitions from public daily snapshots: "off" or "hub-stats" (ATOM_HISTORY).
     history: str = "off"
     history_max_lag_days: int = 0
@@ -91,7 +83,7 @@ class HubSnapshotSource(dg.ConfigurableResource):
         from atom_dagster.sources.hub_history import HubStatsClient, capture_history_day
         from atom_dagster.sources.tracked_orgs import tracked_orgs
 
-        orgs = self.tracked_orgs or tracked_orgs()
+        orgs = self.tracked_orgs or tracked_orgs(override=self.tracked_orgs_filter)
         log.info(
             f"Partition {day}: not in the archive {archive}; "
             f"taking it from the history dataset {self.history_repo}"
@@ -122,7 +114,7 @@ class HubSnapshotSource(dg.ConfigurableResource):
         from atom_dagster.sources.hub_live import capture_hub_day
         from atom_dagster.sources.tracked_orgs import tracked_orgs
 
-        orgs = self.tracked_orgs or tracked_orgs()
+        orgs = self.tracked_orgs or tracked_orgs(override=self.tracked_orgs_filter)
         log.info(f"Live capture of {len(orgs)} organizations from {self.endpoint} into {archive}/{day}")
         result = capture_hub_day(archive, day, orgs, endpoint=self.endpoint, token=self.token, log=log.info)
         return ResolvedDay(

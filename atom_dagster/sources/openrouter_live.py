@@ -50,7 +50,8 @@ from typing import Any
 import httpx2
 
 from atom_dagster.sources.archive import FORMAT_VERSION, MANIFEST_NAME, day_dir
-from atom_dagster.sources.http_retry import RETRIED_EXCEPTIONS, RETRIED_STATUS, get_with_retries
+from atom_dagster.sources.errors import CaptureError
+from atom_dagster.sources.http_retry import RETRIED_EXCEPTIONS, RETRIED_STATUS, CaptureSession
 
 OPENROUTER_ENDPOINT = "https://openrouter.ai"
 OPENROUTER_DIR = "openrouter"
@@ -66,10 +67,6 @@ USER_AGENT = "atom-pipeline (open model ecosystem measurement)"
 KEY_ENV = "OPENROUTER_API_KEY"
 
 KEY_REJECTED_STATUS = (401, 403)
-
-
-class CaptureError(RuntimeError):
-    """A live OpenRouter capture failed; the message names the endpoint and the cause."""
 
 
 @dataclass
@@ -88,8 +85,8 @@ def _now() -> str:
     return datetime.now(UTC).isoformat(timespec="seconds")
 
 
-class _Session:
-    """One capture's HTTP: headers, bounded retries, counting, redaction, uniform errors."""
+class _Session(CaptureSession):
+    """One capture's view of OpenRouter: its own client, Bearer key on the rankings, its statuses."""
 
     def __init__(
         self,
@@ -103,27 +100,21 @@ class _Session:
         sleep: Callable[[float], None],
         log: Callable[[str], None],
     ) -> None:
-        self.endpoint = endpoint.rstrip("/")
         self.api_key = api_key or None
         self.client = client
-        self.max_retries = max_retries
-        self.max_wait = max_wait
-        self.timeout = timeout
-        self.sleep = sleep
-        self._log = log
-        self.requests = 0
-        self.retries = 0
+        super().__init__(
+            endpoint,
+            secrets={self.api_key} if self.api_key else set(),
+            max_retries=max_retries,
+            max_wait=max_wait,
+            timeout=timeout,
+            log=log,
+            sleep=sleep,
+        )
 
-    def redact(self, text: str) -> str:
-        if self.api_key and len(self.api_key) >= 4:
-            text = text.replace(self.api_key, "***")
-        return text
-
-    def log(self, message: str) -> None:
-        self._log(self.redact(message))
-
-    def fail(self, what: str, cause: str) -> CaptureError:
-        return CaptureError(self.redact(f"GET {what} failed: {cause}"))
+    def fail(self, what: str, cause: str, retries: int = 0) -> CaptureError:
+        # OpenRouter's causes say themselves when retries were spent.
+        return super().fail(what, cause)
 
     @staticmethod
     def _server_message(response: httpx2.Response) -> str:
@@ -150,24 +141,11 @@ class _Session:
         if authenticated:
             headers["Authorization"] = f"Bearer {self.api_key}"
 
-        def send() -> httpx2.Response:
-            self.requests += 1
-            return self.client.get(url, params=params, headers=headers, timeout=self.timeout)
-
-        def count_retry() -> None:
-            self.retries += 1
-
         try:
-            response, attempts = get_with_retries(
-                send,
+            response, attempts = self.send_with_retries(
+                lambda: self.client.get(url, params=params, headers=headers, timeout=self.timeout),
                 what,
-                max_retries=self.max_retries,
-                max_wait=self.max_wait,
-                log=self.log,
                 describe=lambda exc: type(exc).__name__,
-                fail=lambda cause, _retries: self.fail(what, cause),
-                sleep=self.sleep,
-                on_retry=count_retry,
                 cause_of=self._status_cause,
             )
         except RETRIED_EXCEPTIONS as exc:

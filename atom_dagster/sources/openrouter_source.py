@@ -6,26 +6,21 @@ a live capture serves only the latest partition, and there is no fallback betwee
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
 
+from atom_dagster.landing.spec import ResolvedDay
 from atom_dagster.partitions import latest_live_partition
 from atom_dagster.settings import SOURCE_ARCHIVE, SOURCE_LIVE
 from atom_dagster.sources.archive import day_dir
-from atom_dagster.sources.hub_source import SourceUnavailable
+from atom_dagster.sources.errors import SourceUnavailable
 from atom_dagster.sources.openrouter_live import OPENROUTER_DIR, OPENROUTER_ENDPOINT, OUTPUT_MODALITIES
 
 
-@dataclass(frozen=True)
-class ResolvedOpenRouterDay:
-    """The archived day whose ``openrouter/`` folder is parsed (it may lack one: no data)."""
-
-    day_path: Path
-    live: bool  # captured just now (capture_source "live")
-    detail: str
-    rankings_skipped: str | None = None  # why a live capture did not request the rankings
+def _replayed(path: Path, detail: str) -> ResolvedDay:
+    # Replays are labelled demo or archive by the day's manifest, which the parser reads.
+    return ResolvedDay(path, "archive", detail)
 
 
 class OpenRouterSource(dg.ConfigurableResource):
@@ -41,7 +36,7 @@ class OpenRouterSource(dg.ConfigurableResource):
     api_key: str | None = None
     output_modalities: str = OUTPUT_MODALITIES
 
-    def resolve_day(self, day: str, log) -> ResolvedOpenRouterDay:
+    def resolve_day(self, day: str, log) -> ResolvedDay:
         archive = Path(self.archive_dir)
         if self.mode == SOURCE_LIVE:
             return self._capture_live(day, archive, log)
@@ -53,9 +48,9 @@ class OpenRouterSource(dg.ConfigurableResource):
             if (path / OPENROUTER_DIR).is_dir()
             else f"the archive day {path} has no {OPENROUTER_DIR}/ folder"
         )
-        return ResolvedOpenRouterDay(path, live=False, detail=detail)
+        return _replayed(path, detail)
 
-    def _capture_live(self, day: str, archive: Path, log) -> ResolvedOpenRouterDay:
+    def _capture_live(self, day: str, archive: Path, log) -> ResolvedDay:
         latest = latest_live_partition()
         if day != latest:
             # The catalogue can only be observed as it is now. A past day is replayed when the archive
@@ -63,16 +58,11 @@ class OpenRouterSource(dg.ConfigurableResource):
             # the Hub in live mode is not failed by its inference half.
             path = day_dir(archive, day)
             if (path / OPENROUTER_DIR).is_dir():
-                return ResolvedOpenRouterDay(
-                    path, live=False, detail=f"archive replay of {path / OPENROUTER_DIR}"
-                )
-            return ResolvedOpenRouterDay(
+                return _replayed(path, f"archive replay of {path / OPENROUTER_DIR}")
+            return _replayed(
                 path,
-                live=False,
-                detail=(
-                    f"no OpenRouter data for {day}: a live capture can only fill the latest partition "
-                    f"({latest}) and the archive has no {OPENROUTER_DIR}/ folder for this day"
-                ),
+                f"no OpenRouter data for {day}: a live capture can only fill the latest partition "
+                f"({latest}) and the archive has no {OPENROUTER_DIR}/ folder for this day",
             )
         from atom_dagster.sources import openrouter_live
 
@@ -87,9 +77,10 @@ class OpenRouterSource(dg.ConfigurableResource):
             output_modalities=self.output_modalities,
             log=log.info,
         )
-        return ResolvedOpenRouterDay(
+        notes = {"rankings_skipped": result.rankings_skipped} if result.rankings_skipped else {}
+        return ResolvedDay(
             day_dir(archive, day),
-            live=True,
-            detail=f"live capture: {result.requests} requests, {result.models} catalogue models",
-            rankings_skipped=result.rankings_skipped,
+            "live",
+            f"live capture: {result.requests} requests, {result.models} catalogue models",
+            notes=notes,
         )

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-import os
 from pathlib import Path
 
 from atom_dagster.settings import DBT_PROJECT_DIR
@@ -15,10 +14,9 @@ def tracked_orgs(seed_path: Path = ORGANIZATIONS_SEED, override: str | None = No
     """Namespaces to capture, in seed order.
 
     One list serves both the capture and the country attribution (the dbt seed), so an
-    organization cannot be captured without a reviewed country. ``ATOM_TRACKED_ORGS``
-    (comma-separated) narrows it, e.g. for a quick live trial.
+    organization cannot be captured without a reviewed country. ``override`` (the setting
+    ``ATOM_TRACKED_ORGS``, comma-separated) narrows it, e.g. for a quick live trial.
     """
-    override = os.environ.get("ATOM_TRACKED_ORGS") if override is None else override
     with open(seed_path, newline="", encoding="utf-8") as fh:
         rows = [r for r in csv.DictReader(fh) if r["tracked"].strip().lower() == "true"]
     orgs = [r["namespace"] for r in rows]

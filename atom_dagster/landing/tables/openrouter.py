@@ -1,12 +1,12 @@
-"""Raw landing of OpenRouter: an archived ``openrouter/`` folder -> two typed tables.
+"""Raw tables of OpenRouter: an archived ``openrouter/`` folder -> two typed tables (one capture unit).
 
 * ``raw/openrouter_models``: the day's model catalogue, one row per OpenRouter model ``id``.
 * ``raw/openrouter_rankings_daily``: the day's rankings, one row per ``model_permaslug``
   (top 50 + ``other``), ``total_tokens`` parsed from decimal strings to integers.
 
-Parsing is pure (no I/O besides reading the archive); staging, promotion and discarding reuse
-the generic helpers of :mod:`atom_dagster.landing.raw_hub_models` (``table=`` argument).
-A file that is absent is *no data* (``None``), never an empty table.
+Parsing is pure (no I/O besides reading the archive); the folder is parsed once per day and shared
+by both tables. A file that is absent is *no data* (the table is skipped with the reason), never an
+empty table.
 """
 
 from __future__ import annotations
@@ -20,15 +20,22 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
+import pandas as pd
 import pyarrow as pa
 
+from atom_dagster.assets.metadata import markdown_table
 from atom_dagster.landing.parse import RecordError, parse_count, parse_timestamp
-from atom_dagster.landing.raw_hub_models import SOURCE_COLUMN, rows_to_table
+from atom_dagster.landing.spec import RawTable, ResolvedDay
+from atom_dagster.landing.spec import TableParse as Landing
+from atom_dagster.landing.write_audit_publish import SOURCE_COLUMN, rows_to_table
+from atom_dagster.quality.gate import min_rows_for
 from atom_dagster.sources.archive import ArchiveError, read_manifest, verify_manifest
 from atom_dagster.sources.openrouter_live import ATTRIBUTION, MODELS_FILE, OPENROUTER_DIR, RANKINGS_FILE
 
 MODELS_TABLE = "openrouter_models"
 RANKINGS_TABLE = "openrouter_rankings_daily"
+PREVIEW_ROWS = 10
 OTHER_PERMASLUG = "other"  # OpenRouter's reserved row: every model outside the day's top 50
 INT64_MAX = 2**63 - 1
 
@@ -341,3 +348,160 @@ def read_openrouter_day(day_path: Path, day: str) -> OpenRouterDay:
 def to_arrow(rows: list[dict[str, Any]], schema: pa.Schema, source: str) -> pa.Table:
     """Rows as a table with the fixed raw schema (stable across days)."""
     return rows_to_table(rows, schema, source)
+
+
+# --- the two tables ---------------------------------------------------------------------------
+
+
+def models_suite(columns: list[str], previous_rows: int | None):
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(
+        name="raw_openrouter_models",
+        expectations=[
+            gx.expectations.ExpectTableColumnsToMatchSet(column_set=list(columns), exact_match=True),
+            gx.expectations.ExpectTableRowCountToBeBetween(min_value=min_rows_for(previous_rows)),
+            gx.expectations.ExpectColumnValuesToNotBeNull(column="model_slug"),
+            gx.expectations.ExpectColumnValuesToBeUnique(column="model_slug"),
+            gx.expectations.ExpectColumnValuesToNotBeNull(column="canonical_slug"),
+            gx.expectations.ExpectColumnValuesToBeBetween(column="context_length", min_value=0),
+        ],
+    )
+
+
+def rankings_suite(columns: list[str], _previous_rows: int | None = None):
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(
+        name="raw_openrouter_rankings_daily",
+        expectations=[
+            gx.expectations.ExpectTableColumnsToMatchSet(column_set=list(columns), exact_match=True),
+            gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
+            gx.expectations.ExpectColumnValuesToNotBeNull(column="ranking_date"),
+            gx.expectations.ExpectColumnValuesToNotBeNull(column="model_permaslug"),
+            gx.expectations.ExpectCompoundColumnsToBeUnique(column_list=["ranking_date", "model_permaslug"]),
+            gx.expectations.ExpectColumnValuesToNotBeNull(column="total_tokens"),
+            # Tokens are counts: integers (the column type) and never negative.
+            gx.expectations.ExpectColumnValuesToBeInTypeList(
+                column="total_tokens", type_list=["int64", "Int64"]
+            ),
+            gx.expectations.ExpectColumnValuesToBeBetween(column="total_tokens", min_value=0),
+            gx.expectations.ExpectColumnValuesToNotBeNull(column="source_attribution"),
+        ],
+    )
+
+
+def _day(resolved: ResolvedDay, day: str) -> OpenRouterDay:
+    return resolved.shared(OPENROUTER_DIR, lambda: read_openrouter_day(resolved.path, day))
+
+
+def _landing(resolved: ResolvedDay, parsed: OpenRouterDay, table: TableParse | None, skipped: str) -> Landing:
+    source = "live" if resolved.live else ("demo" if parsed.synthetic else "archive")
+    if table is None:
+        return Landing(skipped=skipped, source=source, synthetic=parsed.synthetic)
+    return Landing(
+        rows=table.rows,
+        rejected=table.rejected,
+        source=source,
+        synthetic=parsed.synthetic,
+        rejected_what=f"records of {table.file}",
+        extra=table,
+    )
+
+
+def parse_models(resolved: ResolvedDay, day: str) -> Landing:
+    parsed = _day(resolved, day)
+    return _landing(resolved, parsed, parsed.models, parsed.notes[0] if parsed.notes else "no catalogue")
+
+
+def parse_rankings(resolved: ResolvedDay, day: str) -> Landing:
+    parsed = _day(resolved, day)
+    reason = resolved.notes.get("rankings_skipped") or next(
+        (n for n in parsed.notes if "rankings" in n), parsed.notes[0] if parsed.notes else "no rankings"
+    )
+    return _landing(resolved, parsed, parsed.rankings, reason)
+
+
+def models_metadata(df: pd.DataFrame, landing: Landing) -> dict[str, Any]:
+    parsed: TableParse = landing.extra
+    open_weights = int(df["hugging_face_id"].notna().sum())
+    preview = df[df["hugging_face_id"].notna()].sort_values("model_slug").head(PREVIEW_ROWS)
+    cols = ["model_slug", "hugging_face_id", "context_length", "pricing_prompt"]
+    return {
+        "models": len(df),
+        "with_hugging_face_id": open_weights,
+        "without_hugging_face_id": len(df) - open_weights,
+        "duplicates_collapsed": parsed.duplicates_collapsed,
+        "repairs": dg.MetadataValue.json(dict(parsed.repairs)),
+        "preview": dg.MetadataValue.md(markdown_table(cols, list(preview[cols].itertuples(index=False)))),
+    }
+
+
+def rankings_metadata(df: pd.DataFrame, landing: Landing) -> dict[str, Any]:
+    parsed: TableParse = landing.extra
+    total = int(df["total_tokens"].sum())
+    other = int(df.loc[df["is_other"], "total_tokens"].sum())
+    top = df.sort_values("total_tokens", ascending=False).head(PREVIEW_ROWS)
+    cols = ["rank", "model_permaslug", "total_tokens"]
+    return {
+        "total_tokens": total,
+        "other_bucket_share": round(other / total, 6) if total else 0.0,
+        "as_of": str(parsed.meta.get("as_of")),
+        "rows_outside_day_ignored": parsed.rows_outside_day,
+        "attribution": str(df["source_attribution"].iloc[0]) if len(df) else ATTRIBUTION,
+        "repairs": dg.MetadataValue.json(dict(parsed.repairs)),
+        "preview": dg.MetadataValue.md(markdown_table(cols, list(top[cols].itertuples(index=False)))),
+    }
+
+
+RAW_TABLES = [
+    RawTable(
+        name=MODELS_TABLE,
+        unit="openrouter",
+        order=0,
+        description=(
+            "OpenRouter model catalogue for one day (`GET /api/v1/models?output_modalities=all`, public), "
+            "landed as `raw/openrouter_models/snapshot_date=YYYY-MM-DD/data.parquet`, one row per "
+            "OpenRouter model id with its `hugging_face_id` (the join to the Hub), modalities and prices. "
+            "Live capture (latest partition only) or archive replay "
+            "(`<archive>/<day>/openrouter/models.json`); the demo archive is SYNTHETIC. Staged, validated "
+            "by Great Expectations, promoted atomically."
+        ),
+        check_description=(
+            "Great Expectations suite on the staged partition (schema, non-null unique model id, "
+            "non-negative context length, no collapse below half of the previous partition, every record "
+            "readable); a failing partition is not promoted."
+        ),
+        schema=RAW_OPENROUTER_MODELS_SCHEMA,
+        parse=parse_models,
+        suite=models_suite,
+        example_columns=("model_slug", "canonical_slug", "context_length"),
+        metadata=models_metadata,
+        compare_with_previous=True,
+        may_skip=True,
+    ),
+    RawTable(
+        name=RANKINGS_TABLE,
+        unit="openrouter",
+        order=1,
+        description=(
+            "OpenRouter daily token rankings (`GET /api/v1/datasets/rankings-daily`, needs "
+            "OPENROUTER_API_KEY): the top 50 models of the UTC day by prompt + completion tokens plus one "
+            "`other` row for the rest, landed as "
+            "`raw/openrouter_rankings_daily/snapshot_date=YYYY-MM-DD/data.parquet`. Without a key (or when "
+            "the archive day has no rankings) the partition is skipped with the reason: no data, never "
+            f"zeros. {ATTRIBUTION} (CC BY 4.0); every row carries the attribution with `as of`."
+        ),
+        check_description=(
+            "Great Expectations suite on the staged partition (schema, non-null unique (date, permaslug), "
+            "total_tokens non-negative integers, attribution present, every record readable); a failing "
+            "partition is not promoted."
+        ),
+        schema=RAW_OPENROUTER_RANKINGS_SCHEMA,
+        parse=parse_rankings,
+        suite=rankings_suite,
+        example_columns=("ranking_date", "model_permaslug", "total_tokens"),
+        metadata=rankings_metadata,
+        may_skip=True,
+    ),
+]

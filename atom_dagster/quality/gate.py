@@ -1,20 +1,23 @@
-"""Great Expectations 1.x suite for a raw Hub partition, run before the partition is promoted."""
+"""The quality gate every raw table passes before promotion: a Great Expectations 1.x suite on the
+staged partition, plus the records the parser could not use, as one verdict.
+
+One function for every raw table (:func:`validate_table`), so a failing partition reads the same
+in the Dagster UI whichever source it came from.
+"""
 
 from __future__ import annotations
 
 import math
-import os
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-# GX phones home and draws progress bars unless told otherwise; neither belongs in a pipeline log.
-os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
+if TYPE_CHECKING:
+    from atom_dagster.landing.spec import RawTable
 
 # A day may legitimately lose models (deletions, renames out of scope), but not half of them.
 DEFAULT_MIN_ROW_RATIO = 0.5
-COUNT_COLUMNS = ("downloads_30d", "downloads_all_time", "likes")
 EXAMPLES = 5
 _SKIPPED_KWARGS = ("batch_id", "column_set")
 
@@ -51,24 +54,6 @@ def _format_examples(examples: list[Any]) -> str:
     return " | ".join(parts)
 
 
-def build_suite(columns: list[str], min_rows: int):
-    """The expectations every raw Hub partition must meet."""
-    import great_expectations as gx
-
-    expectations = [
-        gx.expectations.ExpectTableColumnsToMatchSet(column_set=list(columns), exact_match=True),
-        gx.expectations.ExpectTableRowCountToBeBetween(min_value=max(min_rows, 1)),
-        gx.expectations.ExpectColumnValuesToNotBeNull(column="model_uid"),
-        gx.expectations.ExpectColumnValuesToNotBeNull(column="model_id"),
-        gx.expectations.ExpectColumnValuesToBeUnique(column="model_uid"),
-        gx.expectations.ExpectColumnValuesToNotBeNull(column="downloads_all_time"),
-    ]
-    expectations += [
-        gx.expectations.ExpectColumnValuesToBeBetween(column=c, min_value=0) for c in COUNT_COLUMNS
-    ]
-    return gx.ExpectationSuite(name="raw_hub_models", expectations=expectations)
-
-
 def min_rows_for(previous_rows: int | None, ratio: float = DEFAULT_MIN_ROW_RATIO) -> int:
     """Row-count floor for a partition given the previous partition's size."""
     return 1 if not previous_rows else max(1, math.ceil(previous_rows * ratio))
@@ -98,7 +83,8 @@ def validate_frame(
     """
     import great_expectations as gx
 
-    context = gx.get_context(mode="ephemeral")
+    # Analytics off in the context's own config (GX phones home otherwise); no environment writes.
+    context = gx.get_context(mode="ephemeral", project_config=_project_config())
     context.variables.progress_bars = {"globally": False, "metric_calculations": False}
     batch = (
         context.data_sources.add_pandas("raw")
@@ -145,19 +131,28 @@ def validate_frame(
     return outcome
 
 
-def validate_raw_hub_models(
+def _project_config():
+    from great_expectations.data_context.types.base import DataContextConfig, InMemoryStoreBackendDefaults
+
+    return DataContextConfig(
+        analytics_enabled=False,
+        store_backend_defaults=InMemoryStoreBackendDefaults(init_temp_docs_sites=False),
+    )
+
+
+def validate_table(
+    table: RawTable,
     df: pd.DataFrame,
-    expected_columns: list[str],
     previous_rows: int | None = None,
     rejected: list[dict[str, Any]] | None = None,
+    what: str | None = None,
 ) -> ValidationOutcome:
-    """Run the Hub suite on a staged partition; parse rejections count as failures too."""
-    suite = build_suite(expected_columns, min_rows_for(previous_rows))
+    """Run a raw table's suite on its staged partition; parse rejections count as failures too."""
     return validate_frame(
         df,
-        suite,
-        ["model_uid", "model_id", "downloads_all_time"],
+        table.suite(table.columns, previous_rows),
+        list(table.example_columns),
         rejected,
-        what="record(s)",
-        as_what="Hub models",
+        what=what or table.rejected_what,
+        as_what=table.rejected_as,
     )

@@ -1,8 +1,9 @@
-"""Row counts and previews for dbt materializations, read after dbt has released the warehouse.
+"""Metadata tables for the Dagster UI: Markdown previews, and row counts of dbt materializations.
 
 dagster-dbt's own `fetch_row_counts()` opens the warehouse in the Dagster process while dbt
 still runs and keeps that connection, which DuckDB (one writer per file) turns into lock
-errors for every later reader. We read once, read-only, after the dbt process has exited.
+errors for every later reader. We read once, through the read-only warehouse resource, after
+the dbt process has exited.
 """
 
 import contextlib
@@ -12,6 +13,7 @@ from typing import Any
 
 import dagster as dg
 import duckdb
+from dagster_duckdb import DuckDBResource
 
 PREVIEW_ROWS = 5
 
@@ -32,14 +34,16 @@ def _stats(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, Any]:
     }
 
 
-def with_table_stats(events: Iterable[Any], warehouse: Path, manifest: Mapping[str, Any]) -> Iterator[Any]:
+def with_table_stats(
+    events: Iterable[Any], warehouse: DuckDBResource, manifest: Mapping[str, Any]
+) -> Iterator[Any]:
     """Yield dbt events, adding row count and a preview to each model/seed output."""
     events = list(events)  # dbt has finished (and released its lock) once this returns
     nodes = manifest.get("nodes", {})
-    if not Path(warehouse).exists():
+    if not Path(warehouse.database).exists():
         yield from events
         return
-    with duckdb.connect(str(warehouse), read_only=True) as con:
+    with warehouse.get_connection() as con:
         for event in events:
             unique_id = event.metadata.get("unique_id") if isinstance(event, dg.Output) else None
             relation = nodes.get(getattr(unique_id, "value", unique_id), {}).get("relation_name")

@@ -1,4 +1,4 @@
-"""Raw landing of Hub inference provider availability (``inferenceProviderMapping``).
+"""Raw table `raw/hub_inference_providers`: which inference providers serve each tracked model.
 
 Read from the day's ``hub/model_info/*.jsonl`` objects (``GET /api/models/{id}`` with
 ``expand=inferenceProviderMapping``, tracked organizations' models). One row per
@@ -17,10 +17,14 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import dagster as dg
+import pandas as pd
 import pyarrow as pa
 
+from atom_dagster.assets.metadata import markdown_table
 from atom_dagster.landing.parse import RecordError
-from atom_dagster.landing.raw_hub_models import SOURCE_COLUMN, rows_to_table
+from atom_dagster.landing.spec import RawTable, ResolvedDay, TableParse
+from atom_dagster.landing.write_audit_publish import SOURCE_COLUMN, rows_to_table
 from atom_dagster.sources.archive import (
     HUB_MODEL_INFO_DIR,
     ArchiveError,
@@ -31,6 +35,7 @@ from atom_dagster.sources.archive import (
 
 TABLE = "hub_inference_providers"
 FIELD = "inferenceProviderMapping"
+PREVIEW_ROWS = 10
 
 RAW_HUB_INFERENCE_PROVIDERS_SCHEMA = pa.schema(
     [
@@ -141,3 +146,82 @@ def parse_archive_day(day_path: Path) -> tuple[ProvidersParse, dict[str, Any]]:
 
 def to_arrow(rows: list[dict[str, Any]], source: str) -> pa.Table:
     return rows_to_table(rows, RAW_HUB_INFERENCE_PROVIDERS_SCHEMA, source)
+
+
+def suite(columns: list[str], _previous_rows: int | None = None):
+    import great_expectations as gx
+
+    return gx.ExpectationSuite(
+        name="raw_hub_inference_providers",
+        expectations=[
+            gx.expectations.ExpectTableColumnsToMatchSet(column_set=list(columns), exact_match=True),
+            gx.expectations.ExpectTableRowCountToBeBetween(min_value=1),
+            gx.expectations.ExpectColumnValuesToNotBeNull(column="model_uid"),
+            gx.expectations.ExpectColumnValuesToNotBeNull(column="model_id"),
+            gx.expectations.ExpectCompoundColumnsToBeUnique(
+                column_list=["model_uid", "provider"], ignore_row_if="never"
+            ),
+        ],
+    )
+
+
+def parse(resolved: ResolvedDay, day: str) -> TableParse:
+    parsed, manifest = parse_archive_day(resolved.path)
+    skipped = None
+    if parsed.models_checked == 0 and not parsed.rejected:
+        skipped = (
+            f"none of the {parsed.objects_read} model_info objects of {resolved.path} carries `{FIELD}` "
+            "(captured before it was requested)"
+            if parsed.objects_read
+            else f"{resolved.path} has no hub/model_info objects"
+        )
+    return TableParse(
+        rows=parsed.rows,
+        rejected=parsed.rejected,
+        skipped=skipped,
+        synthetic=bool(manifest.get("synthetic", False)),
+        extra=parsed,
+    )
+
+
+def metadata(df: pd.DataFrame, parsed: TableParse) -> dict[str, Any]:
+    providers: ProvidersParse = parsed.extra
+    served = df[df["provider"].notna()]
+    live = served[served["status"] == "live"]
+    per_provider = live.groupby("provider").size().sort_values(ascending=False).head(PREVIEW_ROWS)
+    return {
+        "models_checked": providers.models_checked,
+        "models_with_providers": providers.models_with_providers,
+        "models_with_live_provider": int(live["model_uid"].nunique()),
+        "objects_without_field": providers.objects_without_field,
+        "live_models_per_provider": dg.MetadataValue.md(
+            markdown_table(["provider", "models"], list(per_provider.items()))
+        ),
+    }
+
+
+RAW_TABLE = RawTable(
+    name=TABLE,
+    unit="hub",
+    order=1,
+    deps=("hub_models",),
+    description=(
+        "Hugging Face inference provider availability (`inferenceProviderMapping` of "
+        "`GET /api/models/{id}`) for the tracked organizations' models, one row per (model `_id`, "
+        "provider) per day, plus one row with a null provider for a model checked and served by none. "
+        "Read from the day's archived `hub/model_info/*.jsonl` (the capture of `raw/hub_models`), "
+        "landed as `raw/hub_inference_providers/snapshot_date=YYYY-MM-DD/data.parquet`; the demo "
+        "archive is SYNTHETIC. Staged, validated by Great Expectations, promoted atomically."
+    ),
+    check_description=(
+        "Great Expectations suite on the staged partition: exact schema, non-null model ids, "
+        "unique (model, provider), every model_info object readable."
+    ),
+    schema=RAW_HUB_INFERENCE_PROVIDERS_SCHEMA,
+    parse=parse,
+    suite=suite,
+    example_columns=("model_id", "provider", "status"),
+    metadata=metadata,
+    rejected_what="model_info objects",
+    may_skip=True,
+)

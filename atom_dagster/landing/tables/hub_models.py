@@ -1,0 +1,243 @@
+"""Raw table `raw/hub_models`: one row per model `_id` per day, from the archived Hub listing pages.
+
+Parsed from ``hub/models/*`` (``GET /api/models`` objects; the same model on several pages is one
+model, keyed by ``_id``) with children counts from ``hub/model_info/*`` (``GET /api/models/{id}``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any
+
+import dagster as dg
+import pandas as pd
+import pyarrow as pa
+
+from atom_dagster.assets.metadata import markdown_table
+from atom_dagster.landing.parse import (
+    ParseReport,
+    RecordError,
+    collapse_duplicates,
+    merge_model_info,
+    parse_hub_model,
+)
+from atom_dagster.landing.spec import RawTable, ResolvedDay, TableParse
+from atom_dagster.landing.write_audit_publish import SOURCE_COLUMN, rows_to_table
+from atom_dagster.quality.gate import min_rows_for
+from atom_dagster.sources.archive import (
+    HUB_MODEL_INFO_DIR,
+    HUB_MODELS_DIR,
+    ArchiveError,
+    iter_records,
+    read_manifest,
+    verify_manifest,
+)
+
+TABLE = "hub_models"
+PREVIEW_ROWS = 10
+PREVIEW_COLUMNS = ["model_id", "downloads_all_time", "downloads_30d", "pipeline_tag", "name_params_b"]
+# Hub counters the marts cannot do without: a record lacking one is rejected, not loaded as null.
+REQUIRED_COUNTS = {"downloads_all_time": "downloadsAllTime"}
+COUNT_SOURCES = {"downloads_30d": "downloads", "downloads_all_time": "downloadsAllTime", "likes": "likes"}
+COUNT_COLUMNS = tuple(COUNT_SOURCES)
+
+LINEAGE_TYPE = pa.list_(
+    pa.struct(
+        [
+            ("relation", pa.string()),
+            ("parent_id", pa.string()),
+            ("origin", pa.string()),
+            ("parent_valid", pa.bool_()),
+            ("reject_reason", pa.string()),
+        ]
+    )
+)
+
+RAW_HUB_MODELS_SCHEMA = pa.schema(
+    [
+        ("model_uid", pa.string()),
+        ("model_id", pa.string()),
+        ("author", pa.string()),
+        ("created_at", pa.timestamp("us", tz="UTC")),
+        ("last_modified", pa.timestamp("us", tz="UTC")),
+        ("downloads_30d", pa.int64()),
+        ("downloads_all_time", pa.int64()),
+        ("likes", pa.int64()),
+        ("pipeline_tag", pa.string()),
+        ("library_name", pa.string()),
+        ("tags", pa.list_(pa.string())),
+        ("gated", pa.string()),
+        ("license", pa.string()),
+        ("safetensors_total", pa.int64()),
+        ("gguf_total", pa.int64()),
+        ("name_params_b", pa.float64()),
+        ("lineage", LINEAGE_TYPE),
+        ("children_finetune", pa.int64()),
+        ("children_adapter", pa.int64()),
+        ("children_quantized", pa.int64()),
+        ("children_merge", pa.int64()),
+        ("children_total", pa.int64()),
+        (SOURCE_COLUMN, pa.string()),
+    ]
+)
+COLUMNS = RAW_HUB_MODELS_SCHEMA.names
+
+
+def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
+    """Read one archived day into a :class:`ParseReport`; returns it with the day's manifest.
+
+    Unreadable files raise :class:`ArchiveError`; unusable records are collected in
+    ``report.rejected`` with file, position and reason (the quality gate fails on them).
+    """
+    day_path = Path(day_path)
+    if not day_path.is_dir():
+        raise ArchiveError(f"{day_path}: no archived day here (expected a directory named YYYY-MM-DD).")
+    manifest = read_manifest(day_path) or {}
+    if manifest:
+        verify_manifest(day_path, manifest)
+    report = ParseReport()
+    parsed: list[dict] = []
+    origin: dict[int, tuple[str, int]] = {}  # id(row) -> (file, position), for messages
+    for record in iter_records(day_path, HUB_MODELS_DIR):
+        report.records_read += 1
+        try:
+            row = parse_hub_model(record.obj, report.repairs)
+        except RecordError as exc:
+            model_id = record.obj.get("id") if isinstance(record.obj, dict) else None
+            entry = {"file": record.file, "position": record.position, "reason": str(exc)}
+            if isinstance(model_id, str) and model_id:
+                entry["id"] = model_id
+            report.rejected.append(entry)
+            continue
+        origin[id(row)] = (record.file, record.position)
+        parsed.append(row)
+    if report.records_read == 0:
+        pages = [p.name for p in sorted((day_path / HUB_MODELS_DIR).glob("*")) if p.is_file()]
+        what = f"its {len(pages)} page file(s) hold no model" if pages else "it has no page files"
+        raise ArchiveError(
+            f"{day_path}: an empty day: {what} under {HUB_MODELS_DIR}/ (a capture that fetched nothing"
+            " is not a day without models)."
+        )
+    infos: dict[str, dict] = {}
+    for record in iter_records(day_path, HUB_MODEL_INFO_DIR):
+        obj = record.obj
+        if isinstance(obj, dict) and isinstance(obj.get("_id"), str):
+            infos[obj["_id"]] = obj
+        else:
+            report.rejected.append(
+                {
+                    "file": record.file,
+                    "position": record.position,
+                    "reason": "model_info object without `_id`",
+                }
+            )
+    report.rows = collapse_duplicates(parsed, report)
+    merge_model_info(report.rows, infos)
+    for row in report.rows:
+        file, position = origin[id(row)]
+        for column, field_name in COUNT_SOURCES.items():
+            value = row.get(column)
+            reason = None
+            if value is None and column in REQUIRED_COUNTS:
+                reason = f"missing `{field_name}` (the daily-downloads marts need it; never loaded as null)"
+            elif value is not None and value < 0:
+                reason = f"`{field_name}` is negative ({value}); Hub counters are never below 0"
+            if reason:
+                report.rejected.append(
+                    {"file": file, "position": position, "id": row["model_id"], "reason": reason}
+                )
+        # Kept in raw with parent_valid = false; fct_model_lineage drops the edge and
+        # agg_lineage_rejections counts it. Counted here so the partition's metadata shows it.
+        dropped = sum(1 for edge in row["lineage"] if not edge["parent_valid"])
+        if dropped:
+            report.repairs["lineage_invalid_parent_dropped"] += dropped
+    return report, manifest
+
+
+def to_arrow(rows: list[dict], source: str) -> pa.Table:
+    """Rows from the parser as a ``raw/hub_models`` table."""
+    return rows_to_table(rows, RAW_HUB_MODELS_SCHEMA, source)
+
+
+def build_suite(columns: list[str], min_rows: int):
+    """The expectations every raw Hub partition must meet."""
+    import great_expectations as gx
+
+    expectations = [
+        gx.expectations.ExpectTableColumnsToMatchSet(column_set=list(columns), exact_match=True),
+        gx.expectations.ExpectTableRowCountToBeBetween(min_value=max(min_rows, 1)),
+        gx.expectations.ExpectColumnValuesToNotBeNull(column="model_uid"),
+        gx.expectations.ExpectColumnValuesToNotBeNull(column="model_id"),
+        gx.expectations.ExpectColumnValuesToBeUnique(column="model_uid"),
+        gx.expectations.ExpectColumnValuesToNotBeNull(column="downloads_all_time"),
+    ]
+    expectations += [
+        gx.expectations.ExpectColumnValuesToBeBetween(column=c, min_value=0) for c in COUNT_COLUMNS
+    ]
+    return gx.ExpectationSuite(name="raw_hub_models", expectations=expectations)
+
+
+def suite(columns: list[str], previous_rows: int | None):
+    return build_suite(columns, min_rows_for(previous_rows))
+
+
+def parse(resolved: ResolvedDay, day: str) -> TableParse:
+    pages = sum(1 for page in (resolved.path / HUB_MODELS_DIR).glob("*") if page.is_file())
+    report, manifest = parse_archive_day(resolved.path)
+    return TableParse(
+        rows=report.rows,
+        rejected=report.rejected,
+        synthetic=bool(manifest.get("synthetic", False)),
+        log_line=(
+            f"Partition {day}: read {resolved.detail} ({pages} page files of models): "
+            f"{report.records_read} records -> {len(report.rows)} models "
+            f"({report.duplicates_collapsed} duplicates collapsed, {len(report.rejected)} rejected)"
+        ),
+        extra=report,
+    )
+
+
+def metadata(df: pd.DataFrame, parsed: TableParse) -> dict[str, Any]:
+    report: ParseReport = parsed.extra
+    created = df["created_at"].dropna()
+    top = df.sort_values("downloads_all_time", ascending=False).head(PREVIEW_ROWS)
+    return {
+        "records_read": report.records_read,
+        "duplicates_collapsed": report.duplicates_collapsed,
+        "duplicate_conflicts": report.duplicate_conflicts,
+        "repairs": dg.MetadataValue.json(dict(report.repairs)),
+        "created_at_range": f"{created.min():%Y-%m-%d} .. {created.max():%Y-%m-%d}"
+        if len(created)
+        else "n/a",
+        "downloads_all_time_total": int(df["downloads_all_time"].sum()),
+        "preview": dg.MetadataValue.md(
+            markdown_table(PREVIEW_COLUMNS, list(top[PREVIEW_COLUMNS].itertuples(index=False)))
+        ),
+    }
+
+
+RAW_TABLE = RawTable(
+    name=TABLE,
+    unit="hub",
+    order=0,
+    description=(
+        "Hugging Face Hub model metadata for one day (end-of-day state), landed as "
+        "`raw/hub_models/snapshot_date=YYYY-MM-DD/data.parquet`, one row per model `_id`. "
+        "Source is configuration: the live Hub (latest partition only) or a recorded snapshot "
+        "archive; the demo archive is SYNTHETIC data. A partition is written to a staging file, "
+        "validated by Great Expectations, and promoted atomically only if it passes."
+    ),
+    check_description=(
+        "Great Expectations suite on the staged partition: exact schema, non-null and "
+        "unique `_id`, non-null ids, no negative counts, row count not collapsing below "
+        "half of the previous partition, and every archived record readable."
+    ),
+    schema=RAW_HUB_MODELS_SCHEMA,
+    parse=parse,
+    suite=suite,
+    example_columns=("model_uid", "model_id", "downloads_all_time"),
+    metadata=metadata,
+    rejected_what="record(s)",
+    rejected_as="Hub models",
+    compare_with_previous=True,
+)
