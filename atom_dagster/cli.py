@@ -88,6 +88,8 @@ def _report(settings, summary) -> int:
         if report.exists():
             print(f"Report:             {report}")
     print(f"Dagster home:       {settings.dagster_home}")
+    if summary.log_path is not None:
+        print(f"Full log:           {summary.log_path}")
     print(
         f"UI:   .venv/bin/atom ui --data-dir {settings.data_dir} --archive {settings.archive_dir}"
         "  (then http://127.0.0.1:3000)"
@@ -107,8 +109,14 @@ def cmd_demo(args) -> int:
     prepare()
     from atom_dagster.runner import backfill
 
-    summary = backfill(settings, days)
+    summary = backfill(settings, days, run_log=_run_log(settings, "demo", args.verbose))
     return _report(settings, summary)
+
+
+def _run_log(settings: Settings, command: str, verbose: bool):
+    from atom_dagster.runner import RunLog
+
+    return RunLog(settings.log_dir, command, verbose=verbose)
 
 
 def cmd_backfill(args) -> int:
@@ -135,7 +143,7 @@ def cmd_backfill(args) -> int:
     stride = f" every {args.stride} days" if args.stride > 1 else ""
     print(f"Backfilling {len(days)} partitions {days[0]} .. {days[-1]}{stride} from {origin}")
     prepare()
-    summary = backfill(settings, days)
+    summary = backfill(settings, days, run_log=_run_log(settings, "backfill", args.verbose))
     return _report(settings, summary)
 
 
@@ -217,6 +225,16 @@ def cmd_docs(args) -> int:
     return 0
 
 
+def _quiet_known_warnings() -> None:
+    """Third-party warnings that say nothing to a user of `atom` (they stay in the run logs)."""
+    import warnings
+
+    import dagster as dg
+
+    for category in (dg.BetaWarning, dg.PreviewWarning, dg.SupersessionWarning):
+        warnings.filterwarnings("ignore", category=category)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(
         prog="atom", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -226,6 +244,9 @@ def main(argv: list[str] | None = None) -> int:
     demo = sub.add_parser("demo", help="generate the SYNTHETIC demo archive and materialize every day")
     demo.add_argument("--data-dir", help="data directory (default: $ATOM_DATA_DIR or ./data)")
     demo.add_argument("--scale", type=float, default=1.0, help="demo size multiplier (default 1.0)")
+    demo.add_argument(
+        "--verbose", action="store_true", help="stream every run's full log (always in the log file)"
+    )
     demo.set_defaults(func=cmd_demo)
 
     bf = sub.add_parser(
@@ -249,6 +270,9 @@ def main(argv: list[str] | None = None) -> int:
     bf.add_argument("--end", required=True, help="last day (inclusive), YYYY-MM-DD")
     bf.add_argument("--stride", type=int, default=1, help="take every Nth day (default 1)")
     bf.add_argument("--data-dir", help="data directory (default: $ATOM_DATA_DIR or ./data)")
+    bf.add_argument(
+        "--verbose", action="store_true", help="stream every run's full log (always in the log file)"
+    )
     bf.set_defaults(func=cmd_backfill)
 
     docs = sub.add_parser("docs", help="generate (and serve) the dbt docs site for the current warehouse")
@@ -268,6 +292,7 @@ def main(argv: list[str] | None = None) -> int:
     prep.set_defaults(func=lambda _args: print(prepare()) or 0)
 
     args = parser.parse_args(argv)
+    _quiet_known_warnings()
     os.chdir(REPO_ROOT)
     try:
         return args.func(args)

@@ -13,11 +13,12 @@ nothing was written; :func:`connect_warehouse` is the readers' side of the same 
 from __future__ import annotations
 
 import contextlib
+import logging
 import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
@@ -36,6 +37,7 @@ class BackfillSummary:
     failed: dict[str, str] = field(default_factory=dict)
     dbt_succeeded: bool | None = None
     dbt_message: str = ""
+    log_path: Path | None = None  # the command's full log file
 
     @property
     def ok(self) -> bool:
@@ -77,8 +79,52 @@ def instance_for(settings: Settings) -> dg.DagsterInstance:
     return dg.DagsterInstance.from_config(str(home))
 
 
-# The CLI prints its own progress; Dagster's event stream stays in DAGSTER_HOME for the UI.
-QUIET = {"loggers": {"console": {"config": {"log_level": "WARNING"}}}}
+# The CLI prints its own progress; Dagster's event stream stays in DAGSTER_HOME for the UI, and
+# each run's log is appended to the command's log file (streamed too with --verbose).
+QUIET = {"loggers": {"console": {"config": {"log_level": "CRITICAL"}}}}
+
+
+class RunLog:
+    """The full log of one `atom` command: every event of its runs, appended to one file."""
+
+    def __init__(
+        self, log_dir: Path, command: str, verbose: bool = False, echo: Callable[[str], None] = print
+    ):
+        stamp = datetime.now(UTC).strftime("%Y%m%dT%H%M%SZ")
+        self.path = Path(log_dir) / f"atom-{command}-{stamp}.log"
+        self.verbose = verbose
+        self.echo = echo
+
+    @contextlib.contextmanager
+    def capture_stdout(self) -> Iterator[None]:
+        """Send what a run prints (dagster-dbt echoes every dbt line) to the file, unless verbose."""
+        if self.verbose:
+            yield
+            return
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as fh, contextlib.redirect_stdout(fh):
+            yield
+
+    def record(self, instance: dg.DagsterInstance, run_id: str) -> None:
+        """Append the run's event log (what the UI shows for it) to the file."""
+        lines = [format_log_entry(entry) for entry in instance.all_logs(run_id)]
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path, "a", encoding="utf-8") as fh:
+            fh.writelines(line + "\n" for line in lines)
+        if self.verbose:
+            for line in lines:
+                self.echo(line)
+
+
+def format_log_entry(entry) -> str:
+    """One event-log entry as a log line: time, level, job, step, message."""
+    when = datetime.fromtimestamp(entry.timestamp, UTC).strftime("%Y-%m-%d %H:%M:%S")
+    level = logging.getLevelName(entry.level)
+    step = f" {entry.step_key}" if entry.step_key else ""
+    message = entry.user_message or (entry.dagster_event.message if entry.dagster_event else "") or ""
+    if entry.dagster_event is not None and entry.dagster_event.event_type_value not in message:
+        message = f"{entry.dagster_event.event_type_value}: {message}".rstrip(": ")
+    return f"{when} {level} {entry.job_name}{step} - {message}"
 
 
 def _landed_rows(result: dg.ExecuteInProcessResult) -> str:
@@ -233,6 +279,7 @@ def backfill(
     log: Callable[[str], None] = print,
     build_dbt: bool = True,
     warehouse_wait: float = WAREHOUSE_WAIT,
+    run_log: RunLog | None = None,
 ) -> BackfillSummary:
     """Materialize raw partitions for ``days`` from the configured source, then dbt over the window.
 
@@ -244,7 +291,7 @@ def backfill(
     defs = build_definitions(settings)
     land_raw = defs.resolve_job_def(LAND_RAW_JOB)
     build_marts = defs.resolve_job_def(BUILD_MARTS_JOB)
-    summary = BackfillSummary()
+    summary = BackfillSummary(log_path=run_log.path if run_log else None)
     for n, day in enumerate(days, start=1):
         result = land_raw.execute_in_process(
             instance=instance,
@@ -253,6 +300,8 @@ def backfill(
             run_config=QUIET,
             tags={"atom/trigger": "cli-backfill"},
         )
+        if run_log is not None:
+            run_log.record(instance, result.run_id)
         if result.success:
             summary.landed.append(day)
             log(f"[{n}/{len(days)}] raw/hub_models {day}: {_landed_rows(result)}")
@@ -265,20 +314,24 @@ def backfill(
         try:
             with warehouse_writer_lock(settings.warehouse_path, log):
                 wait_for_warehouse(settings.warehouse_path, warehouse_wait, log)
-                result = build_marts.execute_in_process(
-                    instance=instance,
-                    raise_on_error=False,
-                    run_config=QUIET,
-                    tags={
-                        ASSET_PARTITION_RANGE_START_TAG: first,
-                        ASSET_PARTITION_RANGE_END_TAG: last,
-                        "atom/trigger": "cli-backfill",
-                    },
-                )
+                printed = run_log.capture_stdout() if run_log is not None else contextlib.nullcontext()
+                with printed:
+                    result = build_marts.execute_in_process(
+                        instance=instance,
+                        raise_on_error=False,
+                        run_config=QUIET,
+                        tags={
+                            ASSET_PARTITION_RANGE_START_TAG: first,
+                            ASSET_PARTITION_RANGE_END_TAG: last,
+                            "atom/trigger": "cli-backfill",
+                        },
+                    )
         except WarehouseBusy as exc:
             summary.dbt_succeeded, summary.dbt_message = False, str(exc)
             log(f"dbt build: FAILED: {summary.dbt_message}")
             return summary
+        if run_log is not None:
+            run_log.record(instance, result.run_id)
         summary.dbt_succeeded = result.success
         summary.dbt_message = "ok" if result.success else _failure_message(result)
         log(f"dbt build: {_build_summary(result) if result.success else 'FAILED: ' + summary.dbt_message}")
@@ -293,4 +346,4 @@ def _build_summary(result: dg.ExecuteInProcessResult) -> str:
     ]
     failed = sum(1 for c in checks if not c.passed)
     passed = len(checks) - failed
-    return f"succeeded ({materialized} assets materialized, {passed} checks passed, {failed} failed)"
+    return f"succeeded ({materialized} materializations, {passed} checks passed, {failed} failed)"

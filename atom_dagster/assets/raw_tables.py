@@ -226,11 +226,14 @@ def build_unit_asset(
         partitions_def=partitions,
         required_resource_keys={unit.resource_key, "raw_data"},
         description=unit.description,
+        # One table may be materialized alone (e.g. from the UI); the day is still resolved once.
+        can_subset=True,
     )
     def _land(context):
         source = getattr(context.resources, unit.resource_key)
         raw_root = Path(context.resources.raw_data.raw_dir)
-        yield from land_unit(unit, tables, source, context.partition_key, raw_root, context.log)
+        selected = [t for t in tables if raw_key(t.name) in context.selected_asset_keys]
+        yield from land_unit(unit, selected, source, context.partition_key, raw_root, context.log)
 
     return _land
 

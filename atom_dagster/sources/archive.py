@@ -21,7 +21,7 @@ import hashlib
 import json
 import os
 import shutil
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
@@ -100,10 +100,23 @@ class ArchiveWriter:
     resume_key: Any = None
     state: dict[str, Any] = field(default_factory=dict)
     resumed: bool = False
+    # A unit of the day written by a source of its own (``openrouter``): it is staged in a hidden
+    # folder and published as ``<day>/<unit>/`` with its own MANIFEST.json (``scope``: the unit),
+    # beside whatever else the day holds.
+    unit: str | None = None
+    # Applied to the manifest before it is written (a capture's secrets never reach the archive).
+    redact: Callable[[str], str] | None = None
+    published: list[Path] = field(default_factory=list)  # where finish() put the unit
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self._clock()
         self.archive_root = Path(self.archive_root)
+        if self.unit is not None:
+            # Hidden and outside any day folder: nothing that lists days or reads a day sees it.
+            self.partial_dir = self.archive_root / f".{self.unit}-{self.day}.partial" / self.unit
+            shutil.rmtree(self.partial_dir.parent, ignore_errors=True)
+            self.partial_dir.mkdir(parents=True)
+            return
         self.partial_dir = self.archive_root / f"{self.day}.partial"
         if self.resume_key is not None:
             self.resume_key = _json_native(self.resume_key)
@@ -209,7 +222,9 @@ class ArchiveWriter:
         return self.fixed_time or _now()
 
     def manifest(self, complete: bool, extra: dict[str, Any] | None = None) -> dict[str, Any]:
+        scope = {"scope": self.unit} if self.unit is not None else {}
         return {
+            **scope,
             "format": FORMAT_VERSION,
             "snapshot_date": self.day,
             "source": self.source,
@@ -223,9 +238,13 @@ class ArchiveWriter:
         }
 
     def finish(self, extra: dict[str, Any] | None = None) -> Path:
-        """Write MANIFEST.json and move the day into place, replacing an older copy of it."""
-        body = json.dumps(self.manifest(True, extra), indent=2, sort_keys=True).encode()
+        """Write MANIFEST.json and move the day (or the unit) into place, replacing an older copy."""
+        text = json.dumps(self.manifest(True, extra), indent=2, sort_keys=True)
+        body = (self.redact(text) if self.redact else text).encode()
         _write_atomically(self.partial_dir / MANIFEST_NAME, body, durable=self.durable)
+        if self.unit is not None:
+            self.published = publish_unit(self.partial_dir, self.archive_root, self.day)
+            return self.published[0]
         final = day_dir(self.archive_root, self.day)
         if final.exists():
             # Top-level folders of the replaced day that this capture did not write (another
@@ -245,6 +264,37 @@ class ArchiveWriter:
         # resumable partial day, never a half day that looks complete.
         (final / PROGRESS_NAME).unlink(missing_ok=True)
         return final
+
+
+def _replace_folder(source: Path, target: Path) -> None:
+    """Copy ``source`` to ``target`` and swap it in with folder renames (old copy kept until then)."""
+    incoming = target.with_name(target.name + ".incoming")
+    shutil.rmtree(incoming, ignore_errors=True)
+    shutil.copytree(source, incoming)
+    if target.exists():
+        old = target.with_name(target.name + ".old")
+        shutil.rmtree(old, ignore_errors=True)
+        target.rename(old)
+        incoming.rename(target)
+        shutil.rmtree(old, ignore_errors=True)
+    else:
+        incoming.rename(target)
+
+
+def publish_unit(staging: Path, archive_root: Path, day: str) -> list[Path]:
+    """Publish a finished unit folder (``openrouter/``) into ``<day>/``, and into ``<day>.partial/``
+    when a Hub capture of the day is under way (its final rename then carries the unit along)."""
+    targets = [day_dir(archive_root, day)]
+    partial = Path(archive_root) / f"{day}.partial"
+    if partial.is_dir():
+        targets.append(partial)
+    published = []
+    for target_day in targets:
+        target_day.mkdir(parents=True, exist_ok=True)
+        _replace_folder(staging, target_day / staging.name)
+        published.append(target_day / staging.name)
+    shutil.rmtree(staging.parent, ignore_errors=True)
+    return published
 
 
 def replay_label(manifest: dict[str, Any]) -> str:
@@ -297,6 +347,28 @@ def _data_files(folder: Path) -> list[Path]:
         return []
     suffixes = (".json", ".jsonl", ".json.gz", ".jsonl.gz")
     return sorted(p for p in folder.iterdir() if p.is_file() and p.name.endswith(suffixes))
+
+
+def find_body(folder: Path, name: str) -> Path | None:
+    """The archived body ``name`` in ``folder`` (or its ``.gz``), or None."""
+    for candidate in (Path(folder) / name, Path(folder) / f"{name}.gz"):
+        if candidate.is_file():
+            return candidate
+    return None
+
+
+def read_body(path: Path, rel: str) -> Any:
+    """One archived JSON body (a whole response, e.g. ``openrouter/models.json``), named ``rel`` in errors."""
+    try:
+        with _open_text(path) as fh:
+            return json.load(fh)
+    except json.JSONDecodeError as exc:
+        raise ArchiveError(
+            f"{rel}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
+            "the file may be truncated."
+        ) from exc
+    except (OSError, EOFError, UnicodeDecodeError) as exc:
+        raise ArchiveError(f"{rel}: cannot be read ({exc}).") from exc
 
 
 def iter_records(day_path: Path, subdir: str) -> Iterator[ArchiveRecord]:

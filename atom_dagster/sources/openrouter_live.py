@@ -37,19 +37,16 @@ the key itself never appears in logs, manifests or errors.
 
 from __future__ import annotations
 
-import hashlib
 import json
-import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import httpx2
 
-from atom_dagster.sources.archive import FORMAT_VERSION, MANIFEST_NAME, day_dir
+from atom_dagster.sources.archive import ArchiveWriter
 from atom_dagster.sources.errors import CaptureError
 from atom_dagster.sources.http_retry import RETRIED_EXCEPTIONS, RETRIED_STATUS, CaptureSession
 
@@ -79,10 +76,6 @@ class OpenRouterCaptureResult:
     rankings_rows: int | None  # None: not captured (see rankings_skipped)
     rankings_skipped: str | None = None
     published_to: list[Path] = field(default_factory=list)
-
-
-def _now() -> str:
-    return datetime.now(UTC).isoformat(timespec="seconds")
 
 
 class _Session(CaptureSession):
@@ -173,42 +166,6 @@ def _json_body(session: _Session, what: str, response: httpx2.Response) -> Any:
         raise session.fail(what, f"the body is not valid JSON ({exc})") from exc
 
 
-def _replace_folder(source: Path, target: Path) -> None:
-    """Copy ``source`` to ``target`` and swap it in with folder renames (old copy kept until then)."""
-    incoming = target.with_name(target.name + ".incoming")
-    shutil.rmtree(incoming, ignore_errors=True)
-    shutil.copytree(source, incoming)
-    if target.exists():
-        old = target.with_name(target.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
-        target.rename(old)
-        incoming.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        incoming.rename(target)
-
-
-def publish_unit(staging: Path, archive_root: Path, day: str) -> list[Path]:
-    """Publish a finished ``openrouter/`` unit into ``<day>/``, and into ``<day>.partial/`` when a
-    Hub capture of the day is under way (its final rename then carries the unit along)."""
-    targets = [day_dir(archive_root, day)]
-    partial = Path(archive_root) / f"{day}.partial"
-    if partial.is_dir():
-        targets.append(partial)
-    published = []
-    for target_day in targets:
-        target_day.mkdir(parents=True, exist_ok=True)
-        _replace_folder(staging, target_day / OPENROUTER_DIR)
-        published.append(target_day / OPENROUTER_DIR)
-    shutil.rmtree(staging.parent, ignore_errors=True)
-    return published
-
-
-def staging_unit(archive_root: Path, day: str) -> Path:
-    # Hidden and outside any day folder: nothing that lists days or reads a day sees it.
-    return Path(archive_root) / f".openrouter-{day}.partial" / OPENROUTER_DIR
-
-
 def capture_openrouter_day(
     archive_root: Path,
     day: str,
@@ -230,9 +187,6 @@ def capture_openrouter_day(
     rankings dataset is skipped and the unit's manifest records why.
     """
     archive_root = Path(archive_root)
-    unit = staging_unit(archive_root, day)
-    shutil.rmtree(unit.parent, ignore_errors=True)
-    unit.mkdir(parents=True)
     client = client_factory() if client_factory else httpx2.Client(follow_redirects=False)
     session = _Session(
         endpoint,
@@ -244,15 +198,10 @@ def capture_openrouter_day(
         sleep=sleep,
         log=log,
     )
-    started = _now()
-    requests: list[dict[str, Any]] = []
-    files: dict[str, dict[str, Any]] = {}
+    writer = ArchiveWriter(archive_root, day, source="live", unit=OPENROUTER_DIR, redact=session.redact)
 
     def archive(name: str, response: httpx2.Response, record: dict[str, Any]) -> None:
-        body = response.content
-        (unit / name).write_bytes(body)
-        files[name] = {"sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)}
-        requests.append({**record, "status": response.status_code, "file": name, "fetched_at": _now()})
+        writer.write_body(name, response.content, {**record, "status": response.status_code})
 
     try:
         params = {"output_modalities": output_modalities}
@@ -272,7 +221,7 @@ def capture_openrouter_day(
         skipped: str | None = None
         if not session.api_key:
             skipped = f"{KEY_ENV} is not set: the rankings dataset needs an API key, so it was not requested"
-            requests.append(
+            writer.requests.append(
                 {
                     "endpoint": RANKINGS_PATH,
                     "params": {"start_date": day, "end_date": day},
@@ -307,36 +256,26 @@ def capture_openrouter_day(
         if client_factory is None:
             client.close()
 
-    manifest = {
-        "format": FORMAT_VERSION,
-        "scope": OPENROUTER_DIR,
-        "snapshot_date": day,
-        "source": "live",
-        "synthetic": False,
-        "started_at": started,
-        "finished_at": _now(),
-        "complete": True,
-        "attribution": ATTRIBUTION,
-        "requests": requests,
-        "files": dict(sorted(files.items())),
-        "capture": {
-            "endpoint": session.endpoint,
-            "output_modalities": output_modalities,
-            "rankings": "captured" if skipped is None else f"skipped: {skipped}",
-            "requests": session.requests,
-            "retries": session.retries,
-        },
-    }
-    (unit / MANIFEST_NAME).write_text(session.redact(json.dumps(manifest, indent=2, sort_keys=True)))
-    published = publish_unit(unit, archive_root, day)
-    session.log(f"[openrouter] captured {day}: {session.requests} requests -> {published[0]}")
+    published = writer.finish(
+        {
+            "attribution": ATTRIBUTION,
+            "capture": {
+                "endpoint": session.endpoint,
+                "output_modalities": output_modalities,
+                "rankings": "captured" if skipped is None else f"skipped: {skipped}",
+                "requests": session.requests,
+                "retries": session.retries,
+            },
+        }
+    )
+    session.log(f"[openrouter] captured {day}: {session.requests} requests -> {published}")
     return OpenRouterCaptureResult(
         day=day,
-        unit_dir=published[0],
+        unit_dir=published,
         requests=session.requests,
         retries=session.retries,
         models=models,
         rankings_rows=rankings_rows,
         rankings_skipped=skipped,
-        published_to=published,
+        published_to=writer.published,
     )

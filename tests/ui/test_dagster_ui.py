@@ -3,7 +3,7 @@
 Checks that the asset graph shows every asset group of the definitions, that a partition of
 `raw/hub_models` launched from the Materialize dialog succeeds with its check passed, that the
 daily schedule is listed and can be turned on, and that a failing check shows its message.
-Screenshots for the README are written to docs/ on the way.
+Screenshots for the README are taken on the way (into docs/ with `bash scripts/screenshots.sh`).
 """
 
 from __future__ import annotations
@@ -59,7 +59,10 @@ def dagster_ui(chromium_path, ui_data, tmp_path_factory):
 @pytest.fixture(scope="module")
 def asset_groups(dbt_manifest) -> list[str]:
     """Every asset group the definitions declare (so new groups are checked without editing this)."""
-    from atom_dagster.definitions import defs
+    from atom_dagster.definitions import build_definitions
+    from atom_dagster.settings import load_settings
+
+    defs = build_definitions(load_settings())
 
     return sorted({node.group_name for node in defs.resolve_asset_graph().asset_nodes})
 

@@ -11,8 +11,6 @@ empty table.
 
 from __future__ import annotations
 
-import gzip
-import json
 import re
 from collections import Counter
 from dataclasses import dataclass, field
@@ -30,7 +28,7 @@ from atom_dagster.landing.spec import RawTable, ResolvedDay
 from atom_dagster.landing.spec import TableParse as Landing
 from atom_dagster.landing.write_audit_publish import SOURCE_COLUMN, rows_to_table
 from atom_dagster.quality.gate import min_rows_for
-from atom_dagster.sources.archive import ArchiveError, read_manifest, verify_manifest
+from atom_dagster.sources.archive import ArchiveError, find_body, read_body, read_manifest, verify_manifest
 from atom_dagster.sources.openrouter_live import ATTRIBUTION, MODELS_FILE, OPENROUTER_DIR, RANKINGS_FILE
 
 MODELS_TABLE = "openrouter_models"
@@ -281,27 +279,6 @@ def parse_rankings_body(body: Any, file: str, day: str) -> TableParse:
 # --- reading an archived day ----------------------------------------------------------------
 
 
-def _find(folder: Path, name: str) -> Path | None:
-    for candidate in (folder / name, folder / f"{name}.gz"):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _load_json(path: Path, rel: str) -> Any:
-    try:
-        opener = gzip.open if path.name.endswith(".gz") else open
-        with opener(path, "rt", encoding="utf-8") as fh:
-            return json.load(fh)
-    except json.JSONDecodeError as exc:
-        raise ArchiveError(
-            f"{rel}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno}); "
-            "the file may be truncated."
-        ) from exc
-    except (OSError, EOFError, UnicodeDecodeError) as exc:
-        raise ArchiveError(f"{rel}: cannot be read ({exc}).") from exc
-
-
 def _verify(day_path: Path) -> tuple[dict[str, Any], bool]:
     """Verify the folder against its own manifest, else the day's entries under ``openrouter/``."""
     unit = day_path / OPENROUTER_DIR
@@ -326,16 +303,16 @@ def read_openrouter_day(day_path: Path, day: str) -> OpenRouterDay:
         return OpenRouterDay(None, None, {}, False, [f"{day_path} has no {OPENROUTER_DIR}/ folder"])
     manifest, synthetic = _verify(day_path)
     result = OpenRouterDay(None, None, manifest, synthetic)
-    models_path = _find(unit, MODELS_FILE)
+    models_path = find_body(unit, MODELS_FILE)
     if models_path is not None:
         rel = str(models_path.relative_to(day_path))
-        result.models = parse_models_body(_load_json(models_path, rel), rel)
+        result.models = parse_models_body(read_body(models_path, rel), rel)
     else:
         result.notes.append(f"no {OPENROUTER_DIR}/{MODELS_FILE}")
-    rankings_path = _find(unit, RANKINGS_FILE)
+    rankings_path = find_body(unit, RANKINGS_FILE)
     if rankings_path is not None:
         rel = str(rankings_path.relative_to(day_path))
-        result.rankings = parse_rankings_body(_load_json(rankings_path, rel), rel, day)
+        result.rankings = parse_rankings_body(read_body(rankings_path, rel), rel, day)
     else:
         # The folder's own manifest (live capture) or the day's (single-writer days such as the demo).
         why = (manifest.get("capture") or {}).get("rankings") or (manifest.get(OPENROUTER_DIR) or {}).get(

@@ -1,0 +1,74 @@
+"""Edges of the command line: a missing archive fails at once, and `atom ui` stops cleanly on SIGTERM."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import urllib.request
+from pathlib import Path
+
+from tests.ui.dagster_dev import free_port, group_members, poll
+
+REPO_ROOT = Path(__file__).resolve().parents[2]
+ATOM = Path(sys.executable).parent / "atom"
+
+
+def test_a_missing_archive_fails_at_once_with_one_line_and_creates_nothing(tmp_path):
+    data, archive = tmp_path / "data", tmp_path / "no-such-archive"
+    out = subprocess.run(
+        [
+            str(ATOM),
+            "backfill",
+            "--archive",
+            str(archive),
+            "--start",
+            "2026-01-01",
+            "--end",
+            "2026-01-02",
+            "--data-dir",
+            str(data),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert out.returncode == 2
+    assert out.stderr.strip().splitlines() == [f"atom: the archive directory {archive} does not exist."]
+    assert not data.exists() and not archive.exists()
+
+
+def test_atom_ui_stops_cleanly_on_sigterm(tmp_path):
+    """SIGTERM to `atom ui` reaches `dagster dev` and its servers: all of them exit, none is left."""
+    port = free_port()
+    env = {**os.environ, "DAGSTER_DISABLE_TELEMETRY": "1"}
+    log = tmp_path / "ui.log"
+    with open(log, "w") as fh:
+        ui = subprocess.Popen(
+            [str(ATOM), "ui", "--data-dir", str(tmp_path / "data"), "--port", str(port)],
+            stdout=fh,
+            stderr=subprocess.STDOUT,
+            env=env,
+            start_new_session=True,  # its own process group, to see what it leaves behind
+        )
+    try:
+
+        def serving():
+            if ui.poll() is not None:
+                raise AssertionError(f"atom ui exited early:\n{log.read_text()[-3000:]}")
+            try:
+                with urllib.request.urlopen(f"http://127.0.0.1:{port}/server_info", timeout=5) as response:
+                    return response.status == 200
+            except OSError:
+                return None
+
+        poll("atom ui to serve", serving, 240)
+        ui.send_signal(signal.SIGTERM)
+        ui.wait(60)  # atom ui itself returns (raises TimeoutExpired if it hangs) ...
+        assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
+        # ... and takes dagster dev, its webserver and code server with it.
+        poll("dagster dev's processes to exit", lambda: not group_members(ui.pid) or None, 60)
+    finally:
+        if ui.poll() is None:
+            os.killpg(ui.pid, signal.SIGKILL)

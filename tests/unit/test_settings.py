@@ -1,0 +1,79 @@
+"""Settings are a value: built from flags, environment and `.env`, never written back to the process."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from atom_dagster.settings import REPO_ROOT, load_settings, read_environment
+
+
+def test_loading_settings_leaves_the_process_environment_alone(tmp_path):
+    before = dict(os.environ)
+    settings = load_settings({"ATOM_DATA_DIR": str(tmp_path), "ATOM_SOURCE": "live", "HF_TOKEN": "hf_secret"})
+    assert dict(os.environ) == before
+    assert settings.warehouse_path == tmp_path.resolve() / "warehouse" / "atom.duckdb"
+    assert settings.dbt_vars() == {
+        "warehouse_path": str(tmp_path.resolve() / "warehouse" / "atom.duckdb"),
+        "raw_dir": str(tmp_path.resolve() / "raw"),
+    }
+    # The secret is a setting, but never shown.
+    assert settings.hf_token == "hf_secret" and "hf_secret" not in repr(settings)
+
+
+def test_dotenv_fills_what_the_environment_lacks_and_the_environment_wins(tmp_path, monkeypatch):
+    dotenv = tmp_path / ".env"
+    dotenv.write_text("ATOM_SOURCE=live\nATOM_HISTORY=hub-stats\n")
+    monkeypatch.setenv("ATOM_HISTORY", "off")
+    monkeypatch.delenv("ATOM_SOURCE", raising=False)
+    env = read_environment(dotenv)
+    assert env["ATOM_SOURCE"] == "live" and env["ATOM_HISTORY"] == "off"
+    assert "ATOM_SOURCE" not in os.environ  # read, not exported
+
+
+@pytest.mark.parametrize(
+    ("name", "value", "accepted"),
+    [
+        ("ATOM_SOURCE", "sideways", "one of archive, live"),
+        ("ATOM_HISTORY", "maybe", "one of off, hub-stats"),
+        ("ATOM_HISTORY_DERIVATIVES", "perhaps", "on or off"),
+        ("ATOM_HISTORY_MAX_LAG_DAYS", "two", "whole number of days"),
+    ],
+)
+def test_a_bad_value_names_the_variable_and_what_it_accepts(name, value, accepted):
+    with pytest.raises(ValueError, match=name) as info:
+        load_settings({name: value})
+    assert accepted in str(info.value)
+
+
+def test_child_processes_get_the_settings_as_variables(tmp_path):
+    settings = load_settings({"ATOM_DATA_DIR": str(tmp_path), "ATOM_TRACKED_ORGS": "Qwen"})
+    env = settings.child_env({"PATH": "/usr/bin"})
+    assert env["ATOM_DATA_DIR"] == str(tmp_path.resolve())
+    assert env["DAGSTER_HOME"] == str(tmp_path.resolve() / "dagster_home")
+    assert env["ATOM_TRACKED_ORGS"] == "Qwen"
+    assert env["PATH"].split(os.pathsep)[0] == str(Path(sys.executable).parent)
+
+
+def test_importing_the_definitions_reads_no_setting(tmp_path):
+    """A bad setting fails when Dagster loads the definitions, with its name, not at import."""
+    code = (
+        "import atom_dagster.definitions as d\n"
+        "print('imported')\n"
+        "try:\n"
+        "    d.defs()\n"
+        "except ValueError as exc:\n"
+        "    print('load:', exc)\n"
+    )
+    env = {**os.environ, "ATOM_SOURCE": "sideways", "ATOM_DATA_DIR": str(tmp_path)}
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO_ROOT, env=env, capture_output=True, text=True, timeout=300
+    )
+    assert out.returncode == 0, out.stderr[-2000:]
+    lines = out.stdout.splitlines()
+    assert lines[0] == "imported"
+    assert lines[1].startswith("load: ATOM_SOURCE must be one of archive, live")
