@@ -133,7 +133,9 @@ def cmd_backfill(args) -> int:
         max_lag_days=args.max_lag_days,
         archive_must_exist=not args.history,
     )
-    days = days_between(parse_day(args.start), parse_day(args.end), args.stride)
+    days = cut_to_partitions(days_between(parse_day(args.start), parse_day(args.end), args.stride), settings)
+    if not days:
+        return 2
     origin = f"{settings.archive_dir}" + (
         f", days it lacks from the history dataset {settings.history_repo} (written into it;"
         f" max lag {settings.history_max_lag_days} d)"
@@ -145,6 +147,30 @@ def cmd_backfill(args) -> int:
     prepare()
     summary = backfill(settings, days, run_log=_run_log(settings, "backfill", args.verbose))
     return _report(settings, summary)
+
+
+def cut_to_partitions(days: list[str], settings: Settings, say=print) -> list[str]:
+    """The days that are partitions: not before ``ATOM_PARTITIONS_START``, not after the last
+    complete day (yesterday, UTC). What is cut is said in one line each; the rest runs."""
+    from atom_dagster.partitions import latest_live_partition
+
+    last = latest_live_partition()
+    early = [d for d in days if d < settings.partitions_start]
+    late = [d for d in days if d > last]
+    if early:
+        say(
+            f"Skipping {len(early)} day(s) {early[0]} .. {early[-1]}: before the first partition "
+            f"{settings.partitions_start} (ATOM_PARTITIONS_START)."
+        )
+    if late:
+        say(
+            f"Skipping {len(late)} day(s) {late[0]} .. {late[-1]}: not complete yet (partition D holds D's "
+            f"end-of-day state; the last complete day is {last})."
+        )
+    kept = [d for d in days if settings.partitions_start <= d <= last]
+    if not kept:
+        say("Nothing to backfill in that range.")
+    return kept
 
 
 def _run_until_signalled(command: list[str], env: dict[str, str], cwd: Path, grace: float = 20.0) -> int:

@@ -72,3 +72,29 @@ def test_atom_ui_stops_cleanly_on_sigterm(tmp_path):
     finally:
         if ui.poll() is None:
             os.killpg(ui.pid, signal.SIGKILL)
+
+
+def test_a_range_is_cut_to_the_partitions_with_one_line_per_cut(tmp_path):
+    from datetime import UTC, datetime, timedelta
+
+    from atom_dagster.cli import cut_to_partitions
+    from atom_dagster.runner import days_between
+    from atom_dagster.settings import load_settings
+
+    settings = load_settings({"ATOM_DATA_DIR": str(tmp_path), "ATOM_PARTITIONS_START": "2026-01-03"})
+    today = datetime.now(UTC).date()
+    said: list[str] = []
+    days = days_between(today - timedelta(days=2), today + timedelta(days=1))
+    kept = cut_to_partitions(["2026-01-01", "2026-01-02", "2026-01-03", *days], settings, said.append)
+    yesterday = (today - timedelta(days=1)).isoformat()
+    assert kept == ["2026-01-03", (today - timedelta(days=2)).isoformat(), yesterday]
+    assert said == [
+        "Skipping 2 day(s) 2026-01-01 .. 2026-01-02: before the first partition 2026-01-03"
+        " (ATOM_PARTITIONS_START).",
+        f"Skipping 2 day(s) {today} .. {today + timedelta(days=1)}: not complete yet (partition D holds D's"
+        f" end-of-day state; the last complete day is {yesterday}).",
+    ]
+    assert (
+        cut_to_partitions(["2025-12-31"], settings, said.append) == []
+        and said[-1] == "Nothing to backfill in that range."
+    )
