@@ -6,11 +6,10 @@
     it was requested) go through this macro, so the project still builds; no row is invented.
     `columns` maps each raw column (and the hive key `snapshot_date`) to its SQL type.
 #}
-{% macro raw_parquet_or_empty(source_relation, table, columns) %}
-    {%- set pattern = env_var('ATOM_DATA_DIR') ~ '/raw/' ~ table ~ '/*/*.parquet' -%}
+{% macro raw_parquet_or_empty(source_relation, columns) %}
     {%- set landed = true -%}
     {%- if execute -%}
-        {%- set found = run_query("select count(*) from glob('" ~ pattern ~ "')") -%}
+        {%- set found = run_query("select count(*) from glob('" ~ raw_glob(source_relation) ~ "')") -%}
         {%- set landed = found.columns[0].values()[0] > 0 -%}
     {%- endif -%}
     {%- if landed -%}

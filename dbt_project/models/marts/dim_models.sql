@@ -3,7 +3,7 @@
 -- seed `mainline_exclusion_rules`.
 with latest as (
     select *
-    from {{ ref('stg_hub__models') }}
+    from {{ ref('int_hub__models_keyed') }}
     qualify row_number() over (partition by model_uid order by snapshot_date desc) = 1
 ),
 
@@ -13,7 +13,7 @@ history as (
         min(snapshot_date) as first_snapshot_date,
         max(snapshot_date) as last_snapshot_date,
         count(distinct model_id) as n_ids_seen
-    from {{ ref('stg_hub__models') }}
+    from {{ ref('int_hub__models_keyed') }}
     group by model_uid
 ),
 

@@ -6,7 +6,7 @@
         on_schema_change='fail',
         post_hook=[
             "delete from {{ this }} where starts_with(model_uid, 'id:') and model_uid in
-             (select raw_model_uid from {{ ref('stg_hub__models') }} where model_uid_origin = 'resolved_by_repo_id')",
+             (select raw_model_uid from {{ ref('int_hub__models_keyed') }} where model_uid_origin = 'resolved_by_repo_id')",
         ],
     )
 }}
@@ -18,10 +18,10 @@
 -- of that running maximum since the model's previous snapshot (which spans any gap of
 -- missing days, so nothing is double counted). History before the window is read from the
 -- raw snapshots, so a window can be (re)built alone and gives the same rows every time.
--- Models are keyed by `model_uid` as resolved in staging (see stg_hub__models).
+-- Models are keyed by `model_uid` as resolved in int_hub__models_keyed.
 with observations as (
     select model_uid, raw_model_uid, model_id, snapshot_date, created_at, downloads_30d, downloads_all_time
-    from {{ ref('stg_hub__models') }}
+    from {{ ref('int_hub__models_keyed') }}
     where snapshot_date < date '{{ var("max_date") }}'
 ),
 

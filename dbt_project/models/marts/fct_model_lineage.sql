@@ -1,8 +1,8 @@
 -- One row per (child, parent, relation) from each child's latest snapshot, malformed parents
--- dropped (they are counted in `stg_hub__model_lineage` / `agg_lineage_rejections`).
+-- dropped (they are counted in `int_hub__model_lineage_edges` / `agg_lineage_rejections`).
 with latest_edges as (
     select *
-    from {{ ref('stg_hub__model_lineage') }}
+    from {{ ref('int_hub__model_lineage_edges') }}
     qualify snapshot_date = max(snapshot_date) over (partition by child_uid)
 )
 

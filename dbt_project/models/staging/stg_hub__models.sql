@@ -1,73 +1,45 @@
--- One row per model per snapshot day, typed and named for the marts.
---
--- History days from a hub-stats snapshot without `_id` carry the surrogate key `id:<repo id>`.
--- Such a row takes the real `_id` of the same repo id when any other captured day (live, an
--- archive, or history with `_id`) has seen one: the nearest later sighting first (the repo id
--- then still named this model), else the nearest earlier one. So a history series continues into
--- the live series instead of ending where the live capture begins. Unresolved surrogates stay.
-with raw as (
+-- One row per raw key per snapshot day, typed and renamed from the raw Parquet. Nothing else:
+-- the key stays as landed (`raw_model_uid`: the Hub's `_id`, or the surrogate `id:<repo id>` of
+-- history days without `_id`); int_hub__models_keyed resolves surrogates to the real `_id`.
+with source as (
+    select * from {{ source('hub', 'models') }}
+),
+
+renamed as (
     select
         model_uid as raw_model_uid,
         cast(snapshot_date as date) as snapshot_date,
         model_id,
-        starts_with(model_uid, 'id:') as is_surrogate,
-        * exclude (model_uid, snapshot_date, model_id)
-    from {{ source('hub', 'models') }}
-),
-
-real_ids as (
-    select model_id, snapshot_date, raw_model_uid as real_uid
-    from raw
-    where not is_surrogate
-),
-
-resolved as (
-    select surrogate.*, coalesce(later.real_uid, earlier.real_uid) as real_uid
-    from (select * from raw where is_surrogate) as surrogate
-    asof left join real_ids as later
-        on later.model_id = surrogate.model_id and surrogate.snapshot_date <= later.snapshot_date
-    asof left join real_ids as earlier
-        on earlier.model_id = surrogate.model_id and surrogate.snapshot_date > earlier.snapshot_date
-),
-
-keyed as (
-    select *, raw_model_uid as model_uid, 'hub_id' as model_uid_origin from raw where not is_surrogate
-    union all by name
-    select
-        * exclude (real_uid),
-        coalesce(real_uid, raw_model_uid) as model_uid,
-        case when real_uid is null then 'surrogate' else 'resolved_by_repo_id' end as model_uid_origin
-    from resolved
+        split_part(model_id, '/', 1) as namespace,
+        author,
+        created_at,
+        last_modified,
+        downloads_30d,
+        downloads_all_time,
+        likes,
+        pipeline_tag,
+        library_name,
+        tags,
+        gated,
+        license,
+        safetensors_total,
+        gguf_total,
+        name_params_b,
+        lineage,
+        children_finetune,
+        children_adapter,
+        children_quantized,
+        children_merge,
+        children_total,
+        source as capture_source
+    from source
 )
 
-select
-    model_uid,
-    model_uid_origin,
-    raw_model_uid,
-    snapshot_date,
-    model_id,
-    split_part(model_id, '/', 1) as namespace,
-    author,
-    created_at,
-    last_modified,
-    downloads_30d,
-    downloads_all_time,
-    likes,
-    pipeline_tag,
-    library_name,
-    tags,
-    gated,
-    license,
-    safetensors_total,
-    gguf_total,
-    name_params_b,
-    lineage,
-    children_finetune,
-    children_adapter,
-    children_quantized,
-    children_merge,
-    children_total,
-    source as capture_source
-from keyed
--- A day that had the repo both with its `_id` and under the surrogate keeps the `_id` row.
-qualify row_number() over (partition by model_uid, snapshot_date order by is_surrogate) = 1
+select * from renamed
+-- The landing already collapses a day's duplicates; this keeps staging one row per key and day
+-- even for a hand-copied partition, with the landing's preference (atom_dagster.landing.parse):
+-- the highest `downloads_all_time`, then the latest `last_modified`, then the greatest repo id.
+qualify row_number() over (
+    partition by raw_model_uid, snapshot_date
+    order by downloads_all_time desc nulls last, last_modified desc nulls last, model_id desc
+) = 1

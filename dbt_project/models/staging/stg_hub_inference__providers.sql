@@ -12,7 +12,7 @@ select
     raw.adapter,
     raw.mapping_type,
     raw.source as capture_source
-from {{ raw_parquet_or_empty(source('hub_inference', 'providers'), 'hub_inference_providers', {
+from {{ raw_parquet_or_empty(source('hub_inference', 'providers'), {
     'snapshot_date': 'date', 'model_uid': 'varchar', 'model_id': 'varchar', 'provider': 'varchar',
     'provider_model_id': 'varchar', 'status': 'varchar', 'task': 'varchar', 'adapter': 'varchar',
     'mapping_type': 'varchar', 'source': 'varchar'}) }} as raw

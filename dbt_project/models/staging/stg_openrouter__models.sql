@@ -20,7 +20,7 @@ select
     try_cast(raw.pricing_completion as double) as price_completion_usd_per_token,
     raw.is_moderated,
     raw.source as capture_source
-from {{ raw_parquet_or_empty(source('openrouter', 'models'), 'openrouter_models', {
+from {{ raw_parquet_or_empty(source('openrouter', 'models'), {
     'snapshot_date': 'date', 'model_slug': 'varchar', 'canonical_slug': 'varchar',
     'hugging_face_id': 'varchar', 'name': 'varchar', 'created_at': 'timestamptz',
     'context_length': 'bigint', 'modality': 'varchar', 'input_modalities': 'varchar[]',

@@ -16,7 +16,7 @@ select
     raw.dataset_version,
     raw.source_attribution,
     raw.source as capture_source
-from {{ raw_parquet_or_empty(source('openrouter', 'rankings_daily'), 'openrouter_rankings_daily', {
+from {{ raw_parquet_or_empty(source('openrouter', 'rankings_daily'), {
     'snapshot_date': 'date', 'ranking_date': 'date', 'model_permaslug': 'varchar',
     'total_tokens': 'bigint', 'rank': 'bigint', 'is_other': 'boolean', 'as_of': 'timestamptz',
     'dataset_version': 'varchar', 'source_attribution': 'varchar', 'source': 'varchar'}) }} as raw

@@ -63,7 +63,7 @@ catalogue_match as (
 -- Every repo id a Hub model was ever seen under (renames keep the old id mappable).
 hub_ids as (
     select model_id, model_uid, max(snapshot_date) as last_seen
-    from {{ ref('stg_hub__models') }}
+    from {{ ref('int_hub__models_keyed') }}
     group by model_id, model_uid
 ),
 

@@ -1,4 +1,5 @@
--- Every parent edge declared by a model on a snapshot day, valid or not.
+-- Every parent edge declared by a model on a snapshot day, valid or not, keyed by the resolved
+-- `model_uid` (int_hub__models_keyed), one row per element of the day's `lineage` list.
 -- Malformed parents stay here with their reason so they can be counted; the mart drops them.
 with edges as (
     select
@@ -6,7 +7,7 @@ with edges as (
         model_id as child_id,
         snapshot_date,
         unnest(lineage) as edge
-    from {{ ref('stg_hub__models') }}
+    from {{ ref('int_hub__models_keyed') }}
 )
 
 select
