@@ -29,8 +29,8 @@ Honesty rules: a column missing from an older snapshot is written as ``null`` an
 manifest with the reason, never inferred. ``downloadsAllTime`` and ``id`` are required (the
 marts are built on the cumulative counter): a snapshot without them is refused. When the file
 has no ``_id`` (or a row's is empty) the row is keyed ``id:<repo id>``, a documented surrogate
-that dbt staging replaces by the real ``_id`` another captured day saw for the same repo id
-(``stg_hub__models.model_uid_origin``), so history and live series join.
+that dbt (intermediate layer) replaces by the real ``_id`` another captured day saw for the same repo id
+(``int_hub__models_keyed.model_uid_origin``), so history and live series join.
 """
 
 from __future__ import annotations
