@@ -501,28 +501,27 @@ def case_landing(spec: dict[str, Any]) -> dict[str, Any]:
     t0 = time.perf_counter()
     import great_expectations  # noqa: F401  (imported once per Dagster process; timed apart)
 
-    from atom_dagster.landing import raw_hub_models as landing
-    from atom_dagster.quality.raw_expectations import validate_raw_hub_models
+    from atom_dagster.landing import write_audit_publish as wap
+    from atom_dagster.landing.tables import hub_models
+    from atom_dagster.quality.gate import validate_table
 
     t_import = time.perf_counter() - t0
     raw_root = Path(spec["raw"])
     rss_before = current_rss_mb()
     marks = [time.perf_counter()]
-    report, _manifest = landing.parse_archive_day(Path(spec["day_dir"]))
+    report, _manifest = hub_models.parse_archive_day(Path(spec["day_dir"]))
     marks.append(time.perf_counter())
-    table = landing.to_arrow(report.rows, "history")
-    staged = landing.stage(raw_root, DAY, table)
+    table = hub_models.to_arrow(report.rows, "history")
+    staged = wap.stage(raw_root, DAY, table, hub_models.TABLE)
     marks.append(time.perf_counter())
     df = table.to_pandas()
-    previous = landing.previous_partition_rows(raw_root, DAY)
-    outcome = validate_raw_hub_models(
-        df, landing.COLUMNS, previous_rows=previous[1] if previous else None, rejected=report.rejected
-    )
+    previous = wap.previous_partition_rows(raw_root, DAY, hub_models.TABLE)
+    outcome = validate_table(hub_models.RAW_TABLE, df, previous[1] if previous else None, report.rejected)
     marks.append(time.perf_counter())
     if outcome.passed:
-        final = landing.promote(staged, raw_root, DAY)
+        final = wap.promote(staged, raw_root, DAY, hub_models.TABLE)
     else:
-        landing.discard(staged)
+        wap.discard(staged)
         final = None
     marks.append(time.perf_counter())
     return {
@@ -603,9 +602,10 @@ def main() -> int:
         Path(spec["out"]).write_text(json.dumps(result))
         return 0
 
+    from atom_dagster.settings import load_settings
     from atom_dagster.sources.tracked_orgs import tracked_orgs
 
-    orgs = tracked_orgs()
+    orgs = tracked_orgs(override=load_settings().tracked_orgs)  # ATOM_TRACKED_ORGS narrows the seed
     own_tmp = args.workdir is None
     workdir = Path(tempfile.mkdtemp(prefix="atom-bench-history-")) if own_tmp else args.workdir
     workdir.mkdir(parents=True, exist_ok=True)

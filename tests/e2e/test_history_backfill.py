@@ -138,7 +138,8 @@ def test_every_row_says_it_came_from_history_and_sampled_days_show(history_pipel
            where model_id = 'Qwen/Qwen2.5-7B-Instruct' and previous_snapshot_date is not null""",
     )
     assert spans == [(7, True)]
-    uids = query(settings, "select distinct model_uid from stg_hub__models order by 1")
+    # Surrogate keys are resolved in the intermediate model (staging keeps the raw key).
+    uids = query(settings, "select distinct model_uid from int_hub__models_keyed order by 1")
     assert uids == [
         ("id:Qwen/Qwen2.5-7B-Instruct",),
         ("id:meta-llama/Llama-3.1-8B-Instruct",),
@@ -249,7 +250,8 @@ def test_history_series_continue_under_the_real_id_after_the_first_live_day(hist
     ]
     origins = query(
         settings,
-        "select model_uid_origin, capture_source, count(*) from stg_hub__models group by all order by all",
+        "select model_uid_origin, capture_source, count(*) from int_hub__models_keyed"
+        " group by all order by all",
     )
     assert origins == [
         ("hub_id", "archive", 3),
@@ -278,7 +280,7 @@ def test_cli_backfill_before_the_dataset_began_refuses_each_day_and_exits_1(tmp_
 
     from atom_dagster.cli import main
 
-    # The CLI exports its settings into the environment: set them here so they are restored after.
+    # The CLI reads its settings from the environment: set them here (restored after the test).
     monkeypatch.setenv("ATOM_DATA_DIR", str(tmp_path / "data"))
     monkeypatch.setenv("ATOM_ARCHIVE_DIR", str(tmp_path / "archive"))
     monkeypatch.setenv("ATOM_SOURCE", "archive")

@@ -336,12 +336,8 @@ def test_live_capture_without_a_key_lands_the_catalogue_and_skips_rankings(
 ):
     import httpx2
 
-    from atom_dagster.assets.raw_hub_models import RawDataConfig
-    from atom_dagster.assets.raw_openrouter import (
-        RAW_OPENROUTER_MODELS,
-        RAW_OPENROUTER_RANKINGS,
-        raw_openrouter,
-    )
+    from atom_dagster.assets.raw_tables import RawDataConfig, raw_key
+    from atom_dagster.definitions import build_assets
     from atom_dagster.partitions import latest_live_partition
     from atom_dagster.sources import openrouter_live
     from atom_dagster.sources.openrouter_source import OpenRouterSource
@@ -356,6 +352,13 @@ def test_live_capture_without_a_key_lands_the_catalogue_and_skips_rankings(
         )
 
     monkeypatch.setattr(openrouter_live, "capture_openrouter_day", recorded)
+    raw_openrouter = next(
+        a
+        for a in build_assets(load_settings({"ATOM_DATA_DIR": str(tmp_path)}))
+        if a.op.name == "raw_openrouter"
+    )
+    RAW_OPENROUTER_MODELS = raw_key("openrouter_models")
+    RAW_OPENROUTER_RANKINGS = raw_key("openrouter_rankings_daily")
     day = latest_live_partition()
     result = dg.materialize(
         [raw_openrouter],

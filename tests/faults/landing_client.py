@@ -28,7 +28,7 @@ def _die() -> None:
 
 
 def install(hook: str, day: str, signal_dir: Path | None) -> None:
-    from atom_dagster.landing import raw_hub_models as landing
+    from atom_dagster.landing import write_audit_publish as landing
 
     stage, promote, replace = landing.stage, landing.promote, os.replace
     final = f"hub_models/snapshot_date={day}/{landing.DATA_FILE}"
@@ -86,8 +86,7 @@ def install(hook: str, day: str, signal_dir: Path | None) -> None:
 def run(data_dir, archive_dir, day: str, hook: str, signal_dir=None, result_path=None) -> None:
     import dagster as dg
 
-    from atom_dagster.assets.raw_hub_models import raw_hub_models
-    from atom_dagster.definitions import build_resources
+    from atom_dagster.definitions import build_assets, build_resources
     from atom_dagster.runner import QUIET, _failure_message, instance_for
     from atom_dagster.settings import load_settings
 
@@ -95,8 +94,10 @@ def run(data_dir, archive_dir, day: str, hook: str, signal_dir=None, result_path
         {"ATOM_DATA_DIR": str(data_dir), "ATOM_ARCHIVE_DIR": str(archive_dir), "ATOM_SOURCE": "archive"}
     )
     install(hook, day, Path(signal_dir) if signal_dir else None)
+    # The Hub capture unit (raw/hub_models, then raw/hub_inference_providers, in one step).
+    raw_hub = next(a for a in build_assets(settings) if a.op.name == "raw_hub")
     result = dg.materialize(
-        [raw_hub_models],
+        [raw_hub],
         instance=instance_for(settings),
         resources=build_resources(settings),
         partition_key=day,

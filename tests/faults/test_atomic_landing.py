@@ -21,7 +21,8 @@ from pathlib import Path
 
 import pytest
 
-from atom_dagster.landing import raw_hub_models as landing
+from atom_dagster.landing import write_audit_publish as wap
+from atom_dagster.landing.tables import hub_models
 from atom_dagster.settings import load_settings
 from tests.faults import landing_client
 from tests.faults.corpus import write_good_day
@@ -49,9 +50,9 @@ def _settings(root: Path):
 
 
 def _land(settings, day: str) -> bytes:
-    report, _ = landing.parse_archive_day(settings.archive_dir / day)
-    staged = landing.stage(settings.raw_dir, day, landing.to_arrow(report.rows, "archive"))
-    return landing.promote(staged, settings.raw_dir, day).read_bytes()
+    report, _ = hub_models.parse_archive_day(settings.archive_dir / day)
+    staged = wap.stage(settings.raw_dir, day, hub_models.to_arrow(report.rows, "archive"), hub_models.TABLE)
+    return wap.promote(staged, settings.raw_dir, day, hub_models.TABLE).read_bytes()
 
 
 @pytest.fixture(scope="module")
@@ -99,7 +100,7 @@ def _outcome(result: Path) -> dict:
 
 
 def _partition(settings) -> Path:
-    return landing.partition_dir(settings.raw_dir, DAY) / landing.DATA_FILE
+    return wap.partition_dir(settings.raw_dir, DAY, hub_models.TABLE) / wap.DATA_FILE
 
 
 def _visible_to_dbt(settings) -> list[str]:
@@ -153,8 +154,10 @@ def test_two_runs_of_one_partition_take_turns_and_leave_one_valid_file(versions)
         assert second.is_alive() and not (signals / "staged-2").exists()
         assert _partition(settings).read_bytes() == expected["old"]
         # A writer that will not wait gets a clear message, having written nothing.
-        with pytest.raises(landing.PartitionBusy) as info:
-            landing.stage(settings.raw_dir, DAY, landing.to_arrow([], "archive"), lock_timeout=0.3)
+        with pytest.raises(wap.PartitionBusy) as info:
+            wap.stage(
+                settings.raw_dir, DAY, hub_models.to_arrow([], "archive"), hub_models.TABLE, lock_timeout=0.3
+            )
         message = str(info.value)
         assert (
             f"Partition {DAY} of raw/hub_models is being landed by another run (pid {first.pid})" in message

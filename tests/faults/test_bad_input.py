@@ -1,9 +1,10 @@
 """Bad input through the real pipeline: every corpus case, one partition each, through Dagster.
 
 Each case day first gets a good partition landed (the good version of the day); then the day
-is broken as the corpus says and the raw asset ``raw/hub_models`` is materialized for every case
-day, one run per day, on the runner's instance and resources (``atom backfill`` runs the same
-asset the same way, alongside the other raw tables of the day). A "fail" case must fail with
+is broken as the corpus says and the Hub capture unit (``raw/hub_models``, with
+``raw/hub_inference_providers`` in the same step) is materialized for every case day, one run per
+day, on the runner's instance and resources (``atom backfill`` runs the same asset the same way,
+alongside the other raw tables of the day). A "fail" case must fail with
 the message the corpus expects -- as the runner's summary shows it and in the blocking check's
 metadata, never a bare trace -- and leave that day's earlier partition byte-identical; a "land"
 case must land with its repairs counted in the materialization metadata. No other partition is
@@ -22,25 +23,30 @@ import dagster as dg
 import pytest
 from dagster._core.events import DagsterEventType
 
-from atom_dagster.assets.raw_hub_models import RAW_HUB_MODELS
-from atom_dagster.landing import raw_hub_models as landing
-from atom_dagster.landing.raw_hub_models import partition_dir
+from atom_dagster.assets.raw_tables import raw_key
+from atom_dagster.landing import write_audit_publish as wap
+from atom_dagster.landing.tables import hub_models
 from atom_dagster.settings import load_settings
 from tests.faults.corpus import CASES, GOOD_REPAIRS, GOOD_ROWS, resign, write_good_day
 
 BASE_DAY = "2026-10-01"
+RAW_HUB_MODELS = raw_key(hub_models.TABLE)
 DAYS = {case.name: (date(2026, 10, 2) + timedelta(days=i)).isoformat() for i, case in enumerate(CASES)}
 
 
+def partition_dir(raw_root: Path, day: str) -> Path:
+    return wap.partition_dir(raw_root, day, hub_models.TABLE)
+
+
 def _parquet(settings, day: str) -> Path:
-    return partition_dir(settings.raw_dir, day) / landing.DATA_FILE
+    return partition_dir(settings.raw_dir, day) / wap.DATA_FILE
 
 
 def _land_directly(settings, day: str) -> None:
     """The good version of a day, landed as the asset lands it (parse, stage, promote)."""
-    report, _ = landing.parse_archive_day(settings.archive_dir / day)
-    staged = landing.stage(settings.raw_dir, day, landing.to_arrow(report.rows, "archive"))
-    landing.promote(staged, settings.raw_dir, day)
+    report, _ = hub_models.parse_archive_day(settings.archive_dir / day)
+    staged = wap.stage(settings.raw_dir, day, hub_models.to_arrow(report.rows, "archive"), hub_models.TABLE)
+    wap.promote(staged, settings.raw_dir, day, hub_models.TABLE)
 
 
 @dataclass
@@ -50,14 +56,15 @@ class Outcome:
 
 
 def _materialize_days(settings, days: list[str]) -> Outcome:
-    from atom_dagster.assets.raw_hub_models import raw_hub_models
-    from atom_dagster.definitions import build_resources
+    from atom_dagster.definitions import build_assets, build_resources
     from atom_dagster.runner import QUIET, _failure_message, instance_for
 
+    # The Hub capture unit: raw/hub_models and raw/hub_inference_providers, landed in one step.
+    raw_hub = next(a for a in build_assets(settings) if a.op.name == "raw_hub")
     instance, resources, outcome = instance_for(settings), build_resources(settings), Outcome()
     for day in days:
         result = dg.materialize(
-            [raw_hub_models],
+            [raw_hub],
             instance=instance,
             resources=resources,
             partition_key=day,
@@ -123,7 +130,7 @@ def test_bad_input_fails_its_partition_with_file_record_and_rule(outcome, case):
     assert json.dumps(case.expect[0])[1:-1] in check_text
     # Nothing promoted: the day's earlier partition is byte-identical, nothing half-written.
     assert _parquet(settings, day).read_bytes() == before[day]
-    assert sorted(p.name for p in partition_dir(settings.raw_dir, day).iterdir()) == [landing.DATA_FILE]
+    assert sorted(p.name for p in partition_dir(settings.raw_dir, day).iterdir()) == [wap.DATA_FILE]
 
 
 @pytest.mark.parametrize("case", [c for c in CASES if c.outcome == "land"], ids=lambda c: c.name)
@@ -141,7 +148,7 @@ def test_repairable_input_lands_with_its_repairs_counted(outcome, case):
     assert metadata["dagster/row_count"] == GOOD_ROWS
     for key, value in case.metadata.items():
         assert metadata[key] == value, key
-    df = landing.read_partition(settings.raw_dir, day).set_index("model_id")
+    df = wap.read_partition(settings.raw_dir, day, hub_models.TABLE).set_index("model_id")
     if case.name == "downloads_numeric_string":
         assert df.loc["someuser/qwen-sft", "downloads_30d"] == 123
     if case.name == "author_missing":
@@ -165,4 +172,4 @@ def test_every_case_was_tried_and_other_partitions_are_untouched(outcome):
     # No staged leftovers, and dbt's glob sees exactly one file per partition.
     assert not list((settings.raw_dir / ".staging").rglob("*.parquet*"))
     visible = sorted((settings.raw_dir / "hub_models").glob("*/*"))
-    assert [p.name for p in visible] == [landing.DATA_FILE] * (len(CASES) + 1)
+    assert [p.name for p in visible] == [wap.DATA_FILE] * (len(CASES) + 1)

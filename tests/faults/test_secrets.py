@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import uuid
 from pathlib import Path
 
@@ -123,17 +124,25 @@ def test_secrets_never_leak_from_capture_dagster_logs_or_errors(secrets, tmp_pat
         )
 
         # 2. A Dagster materialization of the live raw assets (HF_TOKEN / OPENROUTER_API_KEY via EnvVar).
-        from atom_dagster.assets.raw_hub_models import raw_hub_models
-        from atom_dagster.assets.raw_openrouter import raw_openrouter
-        from atom_dagster.definitions import build_resources
+        from atom_dagster.definitions import build_assets, build_resources
         from atom_dagster.partitions import latest_live_partition
         from atom_dagster.runner import _failure_message, instance_for
         from atom_dagster.settings import load_settings
         from atom_dagster.sources.openrouter_source import OpenRouterSource
 
+        # The secrets and the tracked organizations reach the resources through the settings
+        # (from the environment the fixture set), not by the resources reading os.environ.
         settings = load_settings(
-            {"ATOM_DATA_DIR": str(data_dir), "ATOM_SOURCE": "live", "HF_ENDPOINT": hub.endpoint}
+            {
+                "ATOM_DATA_DIR": str(data_dir),
+                "ATOM_SOURCE": "live",
+                "HF_ENDPOINT": hub.endpoint,
+                **{k: os.environ[k] for k in ("HF_TOKEN", "OPENROUTER_API_KEY", "ATOM_TRACKED_ORGS")},
+            }
         )
+        assets = build_assets(settings)
+        raw_hub = next(a for a in assets if a.op.name == "raw_hub")
+        raw_openrouter = next(a for a in assets if a.op.name == "raw_openrouter")
         resources = build_resources(settings)
         resources["openrouter_source"] = OpenRouterSource(
             mode="live",
@@ -144,7 +153,7 @@ def test_secrets_never_leak_from_capture_dagster_logs_or_errors(secrets, tmp_pat
         instance = instance_for(settings)
         day = latest_live_partition()
         ok = dg.materialize(
-            [raw_hub_models, raw_openrouter],
+            [raw_hub, raw_openrouter],
             instance=instance,
             resources=resources,
             partition_key=day,
@@ -152,14 +161,16 @@ def test_secrets_never_leak_from_capture_dagster_logs_or_errors(secrets, tmp_pat
         )
         texts.append(_failure_message(ok) if not ok.success else "")
         materialized = [e.materialization for e in ok.get_asset_materialization_events()]
-        assert any(m.asset_key == raw_hub_models.key for m in materialized), "the live partition did not land"
+        assert any(m.asset_key == dg.AssetKey(["raw", "hub_models"]) for m in materialized), (
+            "the live partition did not land"
+        )
         texts += [str(m.metadata) for m in materialized]
 
         # ... and one whose capture fails: the failure message and check metadata are searched too.
         (settings.archive_dir / day).rename(settings.archive_dir / f"{day}.first")
         hub.fault("status", status=503, times=99, org="Qwen", page=1, headers=RETRY_NOW)
         failed = dg.materialize(
-            [raw_hub_models], instance=instance, resources=resources, partition_key=day, raise_on_error=False
+            [raw_hub], instance=instance, resources=resources, partition_key=day, raise_on_error=False
         )
         assert not failed.success
         message = _failure_message(failed)

@@ -44,12 +44,9 @@ def ui_data(tmp_path_factory, dbt_manifest) -> UiData:
         {"ATOM_DATA_DIR": str(data_dir), "ATOM_ARCHIVE_DIR": str(archive), "ATOM_SOURCE": "archive"}
     )
     ensure_instance_config(settings.dagster_home)
-    saved = dict(os.environ)  # the runner exports its paths; keep other tests' environment as it was
-    try:
-        summary = backfill(settings, list(LANDED_DAYS), log=lambda _message: None)
-    finally:
-        os.environ.clear()
-        os.environ.update(saved)
+    before = dict(os.environ)
+    summary = backfill(settings, list(LANDED_DAYS), log=lambda _message: None)
+    assert dict(os.environ) == before  # settings are passed down, never exported
     assert summary.ok, (summary.failed, summary.dbt_message)
     env = child_env(data_dir, archive, settings.dagster_home)
     return UiData(root, data_dir, archive, settings.dagster_home, env)

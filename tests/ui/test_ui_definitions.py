@@ -109,7 +109,10 @@ def test_a_dbt_test_description_of_its_own_wins():
 
 
 def test_every_asset_and_check_has_a_description_owner_and_kind(dbt_manifest):
-    from atom_dagster.definitions import defs
+    from atom_dagster.definitions import build_definitions
+    from atom_dagster.settings import load_settings
+
+    defs = build_definitions(load_settings())
 
     graph = defs.resolve_asset_graph()
     for key in graph.get_all_asset_keys():

@@ -11,6 +11,9 @@ from pathlib import Path
 
 import pytest
 
+from atom_dagster.demo import generate as demo
+from atom_dagster.demo import openrouter
+from atom_dagster.demo.data import DATA_DIR, build, read_sections
 from atom_dagster.demo.generate import DEMO_START, generate_demo_archive
 from atom_dagster.landing.parse import extract_lineage, parse_hub_model
 from atom_dagster.sources.archive import (
@@ -250,3 +253,68 @@ def test_every_namespace_in_the_archive_has_a_seed_row(records: dict[str, list])
     assert len(first_party) >= 40
     assert sorted(ns for ns in first_party if seed.get(ns, {}).get("tracked") != "true") == []
     assert sorted(ns for ns in third_party if seed.get(ns, {}).get("tracked") != "false") == []
+
+
+# --- the catalogue data files (catalogue.json, openrouter.json) -------------------------------
+
+
+def _ci_sorted(keys) -> bool:
+    keys = list(keys)
+    return keys == sorted(keys, key=lambda k: (k.lower(), k))
+
+
+def _one_line_records(name: str, key: str) -> int:
+    """How many lines of a data file hold a whole JSON object with ``key``."""
+    count = 0
+    for line in (DATA_DIR / name).read_text(encoding="utf-8").splitlines():
+        try:
+            record = json.loads(line.strip().rstrip(","))
+        except ValueError:
+            continue
+        count += isinstance(record, dict) and key in record
+    return count
+
+
+def test_data_files_are_sorted_with_one_record_per_line() -> None:
+    raw = json.loads((DATA_DIR / "catalogue.json").read_text(encoding="utf-8"))
+    for section in ("sizes_b", "exact_params", "hot", "bases", "no_safetensors", "essential"):
+        assert _ci_sorted(raw[section]), section
+    assert _one_line_records("catalogue.json", "pattern") == sum(len(org.families) for org in demo.ORGS)
+    assert _one_line_records("catalogue.json", "affix") == sum(len(pub.recipes) for pub in demo.PUBLISHERS)
+    assert _one_line_records("catalogue.json", "parents") == len(raw["essential_derivatives"])
+    listings = openrouter.OPEN_LISTINGS + openrouter.CLOSED_LISTINGS + openrouter.NON_TEXT_LISTINGS
+    assert _one_line_records("openrouter.json", "slug") == len(listings)
+
+
+def test_catalogue_lookups_name_catalogue_models() -> None:
+    ids = {
+        f"{org.namespace}/{name}"
+        for org in demo.ORGS
+        for fam in org.families
+        for name in demo.expand(fam.pattern)
+    }
+    for table in (demo.SIZES_B, demo.EXACT_PARAMS, demo.HOT, demo.BASES, demo.NO_SAFETENSORS, demo.ESSENTIAL):
+        assert set(table) <= ids
+    assert {parent for _, parent in demo.BASES.values()} <= ids
+    publishers = {pub.namespace for pub in demo.PUBLISHERS}
+    assert {d[0].split("/", 1)[0] for d in demo.ESSENTIAL_DERIVATIVES} <= publishers
+    released = [
+        fam.released
+        for org in demo.ORGS
+        for fam in org.families
+        if demo.RELEASED_IN_WINDOW in {f"{org.namespace}/{name}" for name in demo.expand(fam.pattern)}
+    ]
+    assert released == [f"+{demo.RELEASE_DAY - 1}"]  # the data file agrees with RELEASE_DAY
+
+
+def test_data_files_reject_duplicate_keys_and_unknown_sections_or_fields(tmp_path: Path) -> None:
+    path = tmp_path / "bad.json"
+    path.write_text('{"hot": {"a/b": 1, "a/b": 2}}', encoding="utf-8")
+    with pytest.raises(ValueError, match="duplicate key"):
+        read_sections(path, ["hot"])
+    path.write_text('{"_about": "note", "hot": {}, "cold": {}}', encoding="utf-8")
+    with pytest.raises(ValueError, match="unknown"):
+        read_sections(path, ["hot"])
+    assert read_sections(path, ["hot", "cold"])["cold"] == {}
+    with pytest.raises(ValueError, match="Family record"):
+        build(demo.Family, {"pattern": "x-7B", "released": "2025-01-01", "archh": "llama"})

@@ -19,7 +19,7 @@ from pathlib import Path
 import pyarrow.parquet as pq
 import pytest
 
-from atom_dagster.landing.raw_hub_models import parse_archive_day
+from atom_dagster.landing.tables.hub_models import parse_archive_day
 from atom_dagster.settings import load_settings
 from atom_dagster.sources.archive import sha256_file, verify_manifest
 from atom_dagster.sources.hub_history import (

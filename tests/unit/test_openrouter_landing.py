@@ -8,15 +8,13 @@ from datetime import date
 
 import pytest
 
-from atom_dagster.landing import raw_hub_inference_providers as providers
-from atom_dagster.landing import raw_openrouter as landing
 from atom_dagster.landing.parse import RecordError
-from atom_dagster.quality.inference_expectations import (
-    hub_inference_providers_suite,
-    openrouter_models_suite,
-    openrouter_rankings_suite,
-    validate_frame,
-)
+from atom_dagster.landing.tables import hub_inference_providers as providers
+from atom_dagster.landing.tables import openrouter as landing
+from atom_dagster.landing.tables.hub_inference_providers import suite as hub_inference_providers_suite
+from atom_dagster.landing.tables.openrouter import models_suite as openrouter_models_suite
+from atom_dagster.landing.tables.openrouter import rankings_suite as openrouter_rankings_suite
+from atom_dagster.quality.gate import validate_frame
 from atom_dagster.sources.archive import ArchiveError, ArchiveWriter
 
 DAY = "2026-10-02"

@@ -14,7 +14,7 @@ from urllib.parse import parse_qsl
 
 import pytest
 
-from atom_dagster.landing.raw_openrouter import read_openrouter_day
+from atom_dagster.landing.tables.openrouter import read_openrouter_day
 from atom_dagster.sources.archive import ArchiveWriter, read_manifest, verify_manifest
 from atom_dagster.sources.openrouter_live import (
     ATTRIBUTION,

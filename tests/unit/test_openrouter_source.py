@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import logging
 
-from atom_dagster.landing.raw_openrouter import read_openrouter_day
+from atom_dagster.landing.tables.openrouter import read_openrouter_day
 from atom_dagster.sources import openrouter_live
 from atom_dagster.sources.openrouter_source import OpenRouterSource
 

@@ -6,12 +6,9 @@ import pandas as pd
 import pytest
 
 from atom_dagster.landing.parse import parse_hub_model
-from atom_dagster.landing.raw_hub_models import COLUMNS, to_arrow
-from atom_dagster.quality.raw_expectations import (
-    ValidationOutcome,
-    min_rows_for,
-    validate_raw_hub_models,
-)
+from atom_dagster.landing.tables import hub_models
+from atom_dagster.landing.tables.hub_models import COLUMNS, to_arrow
+from atom_dagster.quality.gate import ValidationOutcome, min_rows_for, validate_frame
 
 DAY = "2026-10-02"
 SUITE_SIZE = 9  # columns, row count, 2 not-null ids, unique uid, not-null all-time, 3 count ranges
@@ -36,6 +33,18 @@ def _rows(n: int) -> list[dict]:
 
 def _frame(n: int = 10) -> pd.DataFrame:
     return to_arrow(_rows(n), "archive").to_pandas()
+
+
+def validate_raw_hub_models(df, expected_columns, previous_rows=None, rejected=None) -> ValidationOutcome:
+    """The gate of raw/hub_models on a frame (any expected column set)."""
+    return validate_frame(
+        df,
+        hub_models.build_suite(expected_columns, min_rows_for(previous_rows)),
+        ["model_uid", "model_id", "downloads_all_time"],
+        rejected,
+        what="record(s)",
+        as_what="Hub models",
+    )
 
 
 def _types(outcome: ValidationOutcome) -> list[str]:

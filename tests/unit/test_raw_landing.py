@@ -9,18 +9,21 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from atom_dagster.landing.raw_hub_models import (
+from atom_dagster.landing.tables.hub_models import (
     COLUMNS,
     RAW_HUB_MODELS_SCHEMA,
-    discard,
+    TABLE,
     parse_archive_day,
+    to_arrow,
+)
+from atom_dagster.landing.write_audit_publish import (
+    discard,
     partition_dir,
     previous_partition_rows,
     promote,
     read_partition,
     stage,
     staging_path,
-    to_arrow,
 )
 from atom_dagster.runner import days_between
 from atom_dagster.sources.archive import ArchiveError, ArchiveWriter
@@ -194,12 +197,12 @@ def _table(n: int, source: str = "archive") -> pa.Table:
 
 def test_stage_then_promote(tmp_path):
     raw = tmp_path / "raw"
-    staged = stage(raw, DAY, _table(3))
-    assert staged == staging_path(raw, DAY) == raw / ".staging" / "hub_models" / DAY / "data.parquet"
+    staged = stage(raw, DAY, _table(3), TABLE)
+    assert staged == staging_path(raw, DAY, TABLE) == raw / ".staging" / "hub_models" / DAY / "data.parquet"
     assert staged.exists()
-    assert not partition_dir(raw, DAY).exists()  # nothing visible to dbt before promotion
+    assert not partition_dir(raw, DAY, TABLE).exists()  # nothing visible to dbt before promotion
 
-    final = promote(staged, raw, DAY)
+    final = promote(staged, raw, DAY, TABLE)
 
     assert final == raw / "hub_models" / f"snapshot_date={DAY}" / "data.parquet"
     assert pq.read_table(final).num_rows == 3
@@ -210,41 +213,41 @@ def test_stage_then_promote(tmp_path):
 
 def test_staging_twice_gives_identical_bytes(tmp_path):
     table = _table(5)
-    first = stage(tmp_path / "one", DAY, table).read_bytes()
-    again = stage(tmp_path / "one", DAY, table).read_bytes()
-    other = stage(tmp_path / "two", DAY, table).read_bytes()
+    first = stage(tmp_path / "one", DAY, table, TABLE).read_bytes()
+    again = stage(tmp_path / "one", DAY, table, TABLE).read_bytes()
+    other = stage(tmp_path / "two", DAY, table, TABLE).read_bytes()
     assert first == again == other
 
 
 def test_discard_removes_the_staged_file(tmp_path):
-    staged = stage(tmp_path, DAY, _table(2))
+    staged = stage(tmp_path, DAY, _table(2), TABLE)
     discard(staged)
     assert not staged.exists()
     assert not staged.parent.exists()
-    assert not partition_dir(tmp_path, DAY).exists()
+    assert not partition_dir(tmp_path, DAY, TABLE).exists()
     discard(staged)  # idempotent
 
 
 def test_promote_replaces_an_existing_partition(tmp_path):
-    promote(stage(tmp_path, DAY, _table(4)), tmp_path, DAY)
-    promote(stage(tmp_path, DAY, _table(1, source="live")), tmp_path, DAY)
-    df = read_partition(tmp_path, DAY)
+    promote(stage(tmp_path, DAY, _table(4), TABLE), tmp_path, DAY, TABLE)
+    promote(stage(tmp_path, DAY, _table(1, source="live"), TABLE), tmp_path, DAY, TABLE)
+    df = read_partition(tmp_path, DAY, TABLE)
     assert list(df["model_uid"]) == ["u0"]
     assert list(df["source"]) == ["live"]
-    assert [p.name for p in partition_dir(tmp_path, DAY).iterdir()] == ["data.parquet"]
+    assert [p.name for p in partition_dir(tmp_path, DAY, TABLE).iterdir()] == ["data.parquet"]
 
 
 def test_previous_partition_rows_picks_the_latest_earlier_day(tmp_path):
-    assert previous_partition_rows(tmp_path, DAY) is None  # no table yet
+    assert previous_partition_rows(tmp_path, DAY, TABLE) is None  # no table yet
     for day, n in [("2026-09-28", 5), ("2026-09-30", 3), ("2026-10-05", 9)]:
-        promote(stage(tmp_path, day, _table(n)), tmp_path, day)
-    stage(tmp_path, "2026-10-01", _table(7))  # staged only: not a partition
-    partition_dir(tmp_path, "2026-10-01").mkdir(parents=True)  # empty folder: not a partition
+        promote(stage(tmp_path, day, _table(n), TABLE), tmp_path, day, TABLE)
+    stage(tmp_path, "2026-10-01", _table(7), TABLE)  # staged only: not a partition
+    partition_dir(tmp_path, "2026-10-01", TABLE).mkdir(parents=True)  # empty folder: not a partition
 
-    assert previous_partition_rows(tmp_path, DAY) == ("2026-09-30", 3)
-    assert previous_partition_rows(tmp_path, "2026-09-30") == ("2026-09-28", 5)
-    assert previous_partition_rows(tmp_path, "2026-10-06") == ("2026-10-05", 9)
-    assert previous_partition_rows(tmp_path, "2026-09-28") is None
+    assert previous_partition_rows(tmp_path, DAY, TABLE) == ("2026-09-30", 3)
+    assert previous_partition_rows(tmp_path, "2026-09-30", TABLE) == ("2026-09-28", 5)
+    assert previous_partition_rows(tmp_path, "2026-10-06", TABLE) == ("2026-10-05", 9)
+    assert previous_partition_rows(tmp_path, "2026-09-28", TABLE) is None
 
 
 def test_previous_partition_rows_compares_history_with_history_and_captures_with_captures(tmp_path):
@@ -255,20 +258,22 @@ def test_previous_partition_rows_compares_history_with_history_and_captures_with
         ("2026-09-30", 42, "history"),
         ("2026-10-01", 5, "live"),
     ]:
-        promote(stage(tmp_path, day, _table(n, source=source)), tmp_path, day)
+        promote(stage(tmp_path, day, _table(n, source=source), TABLE), tmp_path, day, TABLE)
 
     # The first live day after history is compared with the last capture, not with 42 history rows.
-    assert previous_partition_rows(tmp_path, "2026-10-01", source="live") == ("2026-09-28", 4)
-    assert previous_partition_rows(tmp_path, "2026-10-02", source="archive") == ("2026-10-01", 5)
-    assert previous_partition_rows(tmp_path, "2026-10-02", source="history") == ("2026-09-30", 42)
-    assert previous_partition_rows(tmp_path, "2026-09-29", source="history") is None  # first of its kind
-    assert previous_partition_rows(tmp_path, "2026-10-02") == ("2026-10-01", 5)  # no source: any kind
+    assert previous_partition_rows(tmp_path, "2026-10-01", TABLE, source="live") == ("2026-09-28", 4)
+    assert previous_partition_rows(tmp_path, "2026-10-02", TABLE, source="archive") == ("2026-10-01", 5)
+    assert previous_partition_rows(tmp_path, "2026-10-02", TABLE, source="history") == ("2026-09-30", 42)
+    assert (
+        previous_partition_rows(tmp_path, "2026-09-29", TABLE, source="history") is None
+    )  # first of its kind
+    assert previous_partition_rows(tmp_path, "2026-10-02", TABLE) == ("2026-10-01", 5)  # no source: any kind
 
 
 def test_read_partition(tmp_path):
-    assert read_partition(tmp_path, DAY) is None
-    promote(stage(tmp_path, DAY, _table(3)), tmp_path, DAY)
-    df = read_partition(tmp_path, DAY)
+    assert read_partition(tmp_path, DAY, TABLE) is None
+    promote(stage(tmp_path, DAY, _table(3), TABLE), tmp_path, DAY, TABLE)
+    df = read_partition(tmp_path, DAY, TABLE)
     assert list(df.columns) == COLUMNS
     assert list(df["model_id"]) == ["org/m0", "org/m1", "org/m2"]
     assert list(df["downloads_all_time"]) == [0, 10, 20]

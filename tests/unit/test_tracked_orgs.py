@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 
+from atom_dagster.settings import load_settings
 from atom_dagster.sources.tracked_orgs import ORGANIZATIONS_SEED, tracked_orgs
 
 SEED = """namespace,organization,country_code,region,tracked,evidence
@@ -42,7 +43,8 @@ def test_override_narrows(seed):
 
 def test_environment_variable_narrows(seed, monkeypatch):
     monkeypatch.setenv("ATOM_TRACKED_ORGS", "meta-llama")
-    assert tracked_orgs(seed) == ["meta-llama"]
+    # The environment reaches the capture through the settings (read once, passed down).
+    assert tracked_orgs(seed, override=load_settings().tracked_orgs) == ["meta-llama"]
     # An explicit argument wins over the environment.
     assert tracked_orgs(seed, override="Qwen") == ["Qwen"]
 

@@ -23,7 +23,7 @@ import pandas as pd
 import pyarrow as pa
 
 from atom_dagster.assets.metadata import markdown_table
-from atom_dagster.landing.parse import RecordError, parse_count, parse_timestamp
+from atom_dagster.landing.parse import ParseReport, RecordError, parse_count, parse_timestamp
 from atom_dagster.landing.spec import RawTable, ResolvedDay
 from atom_dagster.landing.spec import TableParse as Landing
 from atom_dagster.landing.write_audit_publish import SOURCE_COLUMN, rows_to_table
@@ -75,15 +75,10 @@ RANKINGS_COLUMNS = RAW_OPENROUTER_RANKINGS_SCHEMA.names
 
 
 @dataclass
-class TableParse:
+class TableParse(ParseReport):
     """Rows of one table from one archived file, with rejects (file, position, reason) and repairs."""
 
-    file: str
-    rows: list[dict[str, Any]] = field(default_factory=list)
-    rejected: list[dict[str, Any]] = field(default_factory=list)
-    repairs: Counter = field(default_factory=Counter)
-    records_read: int = 0
-    duplicates_collapsed: int = 0
+    file: str = ""
     rows_outside_day: int = 0
     meta: dict[str, Any] = field(default_factory=dict)
 
@@ -197,7 +192,7 @@ def parse_models_body(body: Any, file: str) -> TableParse:
         raise ArchiveError(
             f"{file}: must be a JSON object with a `data` array (the body of GET /api/v1/models)."
         )
-    out = TableParse(file)
+    out = TableParse(file=file)
     seen: dict[str, dict[str, Any]] = {}
     for position, obj in enumerate(body["data"], start=1):
         out.records_read += 1
@@ -221,7 +216,7 @@ def parse_rankings_body(body: Any, file: str, day: str) -> TableParse:
             f"{file}: must be a JSON object with a `data` array "
             "(the body of GET /api/v1/datasets/rankings-daily)."
         )
-    out = TableParse(file)
+    out = TableParse(file=file)
     meta = body.get("meta") if isinstance(body.get("meta"), dict) else {}
     out.meta = meta
     as_of_text = _str_or_none(meta.get("as_of"))
