@@ -1,4 +1,4 @@
-"""`atom` command line: demo, backfill, ui, docs, prepare.
+"""`atom` command line: demo, backfill, ui, docs, prepare, archive sign.
 
 atom demo                         generate the SYNTHETIC demo archive and run every day of it
 atom backfill --archive DIR --start D1 --end D2 [--stride N]   replay a recorded archive
@@ -6,17 +6,20 @@ atom backfill --history --start D1 --end D2 [--stride 7]      past days from hub
 atom docs [--serve] [--port 8080] generate (and serve) the dbt docs for the current warehouse
 atom ui [--archive DIR]           start the Dagster UI (dagster dev) on the data directory
 atom prepare                      build the dbt manifest Dagster loads (done by the others too)
+atom archive sign DAY_DIR [--force]  write MANIFEST.json for a day assembled by hand
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import re
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 from atom_dagster.settings import (
@@ -173,23 +176,32 @@ def cut_to_partitions(days: list[str], settings: Settings, say=print) -> list[st
     return kept
 
 
-def _run_until_signalled(command: list[str], env: dict[str, str], cwd: Path, grace: float = 20.0) -> int:
-    """Run a long-lived child (``dagster dev``); Ctrl-C or SIGTERM stops it cleanly, then us."""
-    child = subprocess.Popen(command, env=env, cwd=cwd)
+def _kill_group(child: subprocess.Popen) -> None:
+    with contextlib.suppress(ProcessLookupError, PermissionError):
+        os.killpg(child.pid, signal.SIGKILL)
+
+
+def _run_until_signalled(command: list[str], env: dict[str, str], cwd: Path, grace: float = 30.0) -> int:
+    """Run a long-lived child (``dagster dev``) in its own process group; Ctrl-C or SIGTERM is passed
+    on to it, and whatever of the group is still there ``grace`` seconds later is killed."""
+    child = subprocess.Popen(command, env=env, cwd=cwd, start_new_session=True)
+    deadline: list[threading.Timer] = []
 
     def stop(signum, _frame) -> None:
         if child.poll() is None:
             child.send_signal(signal.SIGINT if signum == signal.SIGINT else signal.SIGTERM)
+        if not deadline:
+            deadline.append(threading.Timer(grace, _kill_group, args=(child,)))
+            deadline[0].daemon = True
+            deadline[0].start()
 
     previous = {sig: signal.signal(sig, stop) for sig in (signal.SIGINT, signal.SIGTERM)}
     try:
-        return child.wait()  # a forwarded signal ends the child, and with it this wait
+        return child.wait()  # a passed-on signal ends the child, and with it this wait
     finally:
-        if child.poll() is None:
-            try:
-                child.wait(grace)
-            except subprocess.TimeoutExpired:
-                child.kill()
+        for timer in deadline:
+            timer.cancel()
+        _kill_group(child)  # nothing of the group outlives it (servers it started, if any are left)
         for sig, handler in previous.items():
             signal.signal(sig, handler)
 
@@ -248,6 +260,23 @@ def cmd_docs(args) -> int:
             "--no-browser",
         ]
         return _run_until_signalled(serve, env, DBT_PROJECT_DIR)
+    return 0
+
+
+def cmd_archive_sign(args) -> int:
+    """Sign a day assembled by hand: its MANIFEST.json then lists every file with its sha256."""
+    from atom_dagster.sources.archive import MANIFEST_NAME, sign_day
+
+    day_path = args.day_dir
+    had_manifest = (day_path / MANIFEST_NAME).exists()
+    manifest = sign_day(day_path, force=args.force)
+    if had_manifest and not args.force:
+        print(f"{day_path}: already signed; {MANIFEST_NAME} verifies, nothing written.")
+        return 0
+    print(
+        f"Signed {day_path}: {len(manifest['files'])} file(s) in {day_path / MANIFEST_NAME}"
+        f" (signed_after_capture, {manifest['signed_at']}, source {manifest['source']!r})."
+    )
     return 0
 
 
@@ -316,6 +345,23 @@ def main(argv: list[str] | None = None) -> int:
 
     prep = sub.add_parser("prepare", help="build the dbt manifest that Dagster loads")
     prep.set_defaults(func=lambda _args: print(prepare()) or 0)
+
+    archive = sub.add_parser("archive", help="work on the snapshot archive (sign a day assembled by hand)")
+    archive_sub = archive.add_subparsers(dest="archive_command", required=True)
+    sign = archive_sub.add_parser(
+        "sign",
+        help="write MANIFEST.json for a day folder assembled by hand (recorded as signed after the fact)",
+    )
+    # Made absolute while parsing: main() moves to the repo root before running a command.
+    sign.add_argument(
+        "day_dir", metavar="DAY_DIR", type=lambda p: Path(p).absolute(), help="<archive>/YYYY-MM-DD"
+    )
+    sign.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an existing manifest, accepting the files as they are now",
+    )
+    sign.set_defaults(func=cmd_archive_sign)
 
     args = parser.parse_args(argv)
     _quiet_known_warnings()

@@ -12,7 +12,7 @@ from dagster_duckdb import DuckDBResource
 
 from atom_dagster.assets.dbt_models import build_dbt_assets, dbt_project, dbt_resource
 from atom_dagster.assets.ecosystem_report import ReportConfig, build_report_asset
-from atom_dagster.assets.raw_tables import RawDataConfig, build_raw_assets
+from atom_dagster.assets.raw_tables import RawDataConfig, build_raw_asset
 from atom_dagster.jobs import build_daily_schedule, build_jobs
 from atom_dagster.landing.tables import all_tables
 from atom_dagster.partitions import daily_partitions
@@ -72,7 +72,7 @@ def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
     """Sources -> raw tables -> dbt -> report, partitioned from ``settings.partitions_start``."""
     partitions = daily_partitions(settings.partitions_start)
     return [
-        *build_raw_assets(all_tables(), partitions),
+        build_raw_asset(all_tables(), partitions),
         build_dbt_assets(partitions, dbt_project()),
         build_report_asset(partitions),
     ]

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import contextlib
 import logging
+import os
 import re
 import time
 from collections.abc import Callable, Iterator
@@ -125,6 +126,44 @@ def format_log_entry(entry) -> str:
     if entry.dagster_event is not None and entry.dagster_event.event_type_value not in message:
         message = f"{entry.dagster_event.event_type_value}: {message}".rstrip(": ")
     return f"{when} {level} {entry.job_name}{step} - {message}"
+
+
+PID_TAG = "atom/pid"
+_UNFINISHED = (dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.STARTING, dg.DagsterRunStatus.NOT_STARTED)
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # someone else's process
+        return True
+    try:  # a zombie is gone too
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] not in ("Z", "X")
+    except (OSError, IndexError):
+        return True
+
+
+def release_dead_runs(instance: dg.DagsterInstance, log: Callable[[str], None] = print) -> list[str]:
+    """Runs of `atom` commands left STARTED by a process that died (kill -9, a full disk, a reboot):
+    marked failed, and the concurrency slots they held (pool ``duckdb``) freed, so the next run does
+    not wait for them forever. Runs of other processes (the UI's daemon) are the daemon's business."""
+    released = []
+    for record in instance.get_run_records(filters=dg.RunsFilter(statuses=list(_UNFINISHED))):
+        run = record.dagster_run
+        pid = run.tags.get(PID_TAG)
+        if pid is None or not pid.isdigit() or _process_alive(int(pid)):
+            continue
+        message = f"The process of this run (PID {pid}) is gone: marked failed by a later `atom` command."
+        instance.report_run_failed(run, message)
+        instance.event_log_storage.free_concurrency_slots_for_run(run.run_id)
+        log(
+            f"run {run.run_id[:8]} ({run.job_name}) was left unfinished by PID {pid}, which is gone:"
+            " marked failed"
+        )
+        released.append(run.run_id)
+    return released
 
 
 def _landed_rows(result: dg.ExecuteInProcessResult) -> str:
@@ -288,6 +327,7 @@ def backfill(
     from atom_dagster.definitions import build_definitions
 
     instance = instance_for(settings)
+    release_dead_runs(instance, log)
     defs = build_definitions(settings)
     land_raw = defs.resolve_job_def(LAND_RAW_JOB)
     build_marts = defs.resolve_job_def(BUILD_MARTS_JOB)
@@ -298,7 +338,7 @@ def backfill(
             partition_key=day,
             raise_on_error=False,
             run_config=QUIET,
-            tags={"atom/trigger": "cli-backfill"},
+            tags={"atom/trigger": "cli-backfill", PID_TAG: str(os.getpid())},
         )
         if run_log is not None:
             run_log.record(instance, result.run_id)
@@ -324,6 +364,7 @@ def backfill(
                             ASSET_PARTITION_RANGE_START_TAG: first,
                             ASSET_PARTITION_RANGE_END_TAG: last,
                             "atom/trigger": "cli-backfill",
+                            PID_TAG: str(os.getpid()),
                         },
                     )
         except WarehouseBusy as exc:

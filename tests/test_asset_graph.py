@@ -57,11 +57,11 @@ def test_raw_check_blocks_the_dbt_models(dbt_manifest):
     from atom_dagster.definitions import build_assets
     from atom_dagster.settings import load_settings
 
-    # The Hub capture unit lands raw/hub_models (and raw/hub_inference_providers) in one step.
-    raw_hub = next(a for a in build_assets(load_settings()) if a.op.name == "raw_hub")
+    # Every raw table of the day lands in one step (raw_day), each with its own blocking check.
+    raw_day = next(a for a in build_assets(load_settings()) if a.op.name == "raw_day")
     specs = [
         s
-        for s in raw_hub.check_specs
+        for s in raw_day.check_specs
         if s.name == "raw_partition_valid" and s.asset_key == dg.AssetKey(["raw", "hub_models"])
     ]
     assert len(specs) == 1 and specs[0].blocking

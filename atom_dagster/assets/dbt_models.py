@@ -17,6 +17,7 @@ from dagster_duckdb import DuckDBResource
 
 from atom_dagster.assets.metadata import with_table_stats
 from atom_dagster.settings import DBT_PROJECT_DIR, dbt_executable
+from atom_dagster.warehouse import discard_build, publish_build, start_build
 
 # What dbt writes into the project folder; everything else there is input to `dbt parse`.
 _DBT_OUTPUTS = {"target", "logs", "dbt_packages"}
@@ -163,9 +164,22 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition, project: DbtProject) -
         args = dbt_vars(context, warehouse, context.resources.raw_data.raw_dir)
         window = f"{args['min_date']} .. {args['max_date']} (exclusive)"
         context.log.info(f"dbt build for window {window}")
-        Path(warehouse.database).parent.mkdir(parents=True, exist_ok=True)  # DuckDB makes no folders
-        invocation = dbt.cli(["build", "--vars", json.dumps(args)], context=context)
-        for event in with_table_stats(invocation.stream(), warehouse, invocation.manifest):
+        # dbt builds a copy; the marts are published as one set only if the whole build passed.
+        args["warehouse_path"] = str(start_build(Path(warehouse.database)))
+        invocation = dbt.cli(["build", "--vars", json.dumps(args)], context=context, raise_on_error=False)
+        events = list(invocation.stream())  # dbt has finished (and closed the copy) once this returns
+        if not invocation.is_successful():
+            discard_build(Path(warehouse.database))
+            # What the tests found is still reported; no model is recorded as materialized.
+            yield from (e for e in events if isinstance(e, dg.AssetCheckResult))
+            raise dg.Failure(
+                description=(
+                    f"{invocation.get_error()}\n\nNothing was published: the warehouse keeps the previous "
+                    "build's tables, all of them (a build is published whole or not at all)."
+                )
+            )
+        publish_build(Path(warehouse.database))
+        for event in with_table_stats(events, warehouse, invocation.manifest):
             if isinstance(event, dg.Output):  # the date range this materialization covers
                 event = event.with_metadata({**event.metadata, "partition_window": window})
             yield event

@@ -1,9 +1,9 @@
 """The raw-table factory: every :class:`RawTable` becomes a partitioned asset with a blocking check.
 
-One Dagster step per capture unit and day: the unit's source resolves the day once (replaying the
-archive, or capturing it live), then each of the unit's tables is parsed, staged, validated by
-its Great Expectations suite and promoted only if it passes (write-audit-publish). Every table
-behaves the same way:
+One Dagster step per day: each capture unit's source resolves the day once (replaying the archive,
+or capturing it live), then each table is parsed, staged and validated by its Great Expectations
+suite; only when every table of the day passes are they all promoted (write-audit-publish), so the
+raw tables of a day never disagree. Every table behaves the same way:
 
 * **landed**: a materialization with row count, source and the table's own metadata, and a
   passed check ``raw_partition_valid``;
@@ -13,13 +13,15 @@ behaves the same way:
   output, because Dagster skips every downstream step of an output that is not produced and the
   day's dbt build must not depend on whether, say, OpenRouter rankings were available;
 * **rejected** (or unreadable): the staged file is dropped, the previous partition stays, the
-  check fails with the rules broken and example records, and the step fails with that message.
+  check fails with the rules broken and example records, and the step fails with that message;
+  the day's other tables are not promoted either (their check warns that they were withheld).
 """
 
 from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from itertools import groupby
 from pathlib import Path
 from typing import Any
@@ -123,12 +125,25 @@ def _skip(table: RawTable, day: str, reason: str, log) -> Iterator[Any]:
     yield _check(table, False, meta, reason, check_name=AVAILABLE_CHECK, severity=dg.AssetCheckSeverity.WARN)
 
 
-def land_table(
+@dataclass
+class Staged:
+    """A table's partition, staged and validated, waiting for the rest of the day."""
+
+    table: RawTable
+    events: list[Any]  # what to report once the day is promoted (materialization, passed checks)
+    path: Path | None = None  # the staged file (None for a table skipped for lack of data)
+    metadata: dict[str, Any] = field(default_factory=dict)
+
+
+def stage_table(
     table: RawTable, resolved: ResolvedDay, parsed: TableParse, day: str, raw_root: Path, log
-) -> tuple[list[Any], str | None]:
-    """Stage, validate and promote one table's partition: (events to yield, failure message or None)."""
+) -> tuple[Staged | None, list[Any], str | None]:
+    """Stage and validate one table's partition.
+
+    Returns (the staged partition if it passed, events of a failure, the failure message).
+    """
     if parsed.skipped is not None:
-        return list(_skip(table, day, parsed.skipped, log)), None
+        return Staged(table, list(_skip(table, day, parsed.skipped, log))), [], None
     if parsed.log_line:
         log.info(parsed.log_line)
     source = parsed.source or resolved.capture_source
@@ -155,58 +170,109 @@ def land_table(
         message = f"{raw_key(table.name).to_user_string()}: {outcome.describe(day)}"
         log.error(message)
         meta = {**check_meta, "message": dg.MetadataValue.md(message)}
-        return [_check(table, False, meta, message.splitlines()[0])], message
-    final = wap.promote(staged, raw_root, day, table.name)
-    done = dg.MaterializeResult(
-        asset_key=raw_key(table.name),
-        metadata={
-            "dagster/row_count": len(df),
-            "snapshot_date": day,
-            "source": source,
-            "source_detail": resolved.detail,
-            "synthetic": parsed.synthetic,
-            **table.metadata(df, parsed),
-            "path": dg.MetadataValue.path(str(final)),
-        },
-    )
+        return None, [_check(table, False, meta, message.splitlines()[0])], message
+    metadata = {
+        "dagster/row_count": len(df),
+        "snapshot_date": day,
+        "source": source,
+        "source_detail": resolved.detail,
+        "synthetic": parsed.synthetic,
+        **table.metadata(df, parsed),
+    }
     passed = f"Partition {day}: all {outcome.evaluated} expectations passed on {len(df)} rows."
-    events = [done, _check(table, True, check_meta, passed)]
+    events = [_check(table, True, check_meta, passed)]
     if table.may_skip:
         events.append(_check(table, True, {}, check_name=AVAILABLE_CHECK))
-    return events, None
+    return Staged(table, events, staged, metadata), [], None
 
 
-def land_unit(
-    unit: CaptureUnit, tables: list[RawTable], source, day: str, raw_root: Path, log
-) -> Iterator[Any]:
-    """Resolve the unit's day once, land each of its tables, and fail the step if any table failed."""
-    try:
-        resolved = source.resolve_day(day, log)
-    except (SourceUnavailable, ArchiveError) as exc:
-        checks, message = _unreadable(tables, day, exc)
-        yield from checks
-        raise dg.Failure(description=message, metadata={"partition": day}) from exc
+def _promote(item: Staged, day: str, raw_root: Path) -> list[Any]:
+    if item.path is None:  # skipped: nothing to write, the skip is reported as it is
+        return item.events
+    final = wap.promote(item.path, raw_root, day, item.table.name)
+    done = dg.MaterializeResult(
+        asset_key=raw_key(item.table.name),
+        metadata={**item.metadata, "path": dg.MetadataValue.path(str(final))},
+    )
+    return [done, *item.events]
+
+
+def _withheld(item: Staged, day: str, failed: list[str]) -> Any:
+    """A table that passed (or had no data) on a day another table failed: nothing of it lands."""
+    if item.path is not None:
+        wap.discard(item.path)
+    reason = (
+        f"Partition {day}: {raw_key(item.table.name).to_user_string()} passed, but was not promoted: "
+        f"{', '.join(failed)} failed, and a day's raw tables are promoted together or not at all."
+    )
+    return _check(item.table, False, {"not_promoted": True}, reason, severity=dg.AssetCheckSeverity.WARN)
+
+
+def land_day(work: list[tuple[list[RawTable], Any]], day: str, raw_root: Path, log) -> Iterator[Any]:
+    """Land a day's raw tables together (``work``: each unit's tables and source): each source resolves
+    the day once, every table is
+    parsed, staged and validated, and only if all pass is any promoted; else none is, and the step
+    fails with every table's reason."""
+    ready: list[Staged] = []
+    failed_events: list[Any] = []
     failures: list[str] = []
-    for table in tables:
-        try:
-            parsed = table.parse(resolved, day)
-        except ArchiveError as exc:
-            checks, message = _unreadable([table], day, exc)
-            yield from checks
-            failures.append(message)
-            continue
-        events, failure = land_table(table, resolved, parsed, day, raw_root, log)
-        yield from events
-        if failure:
-            failures.append(failure)
-    if failures:
-        raise dg.Failure(description="\n\n".join(failures), metadata={"partition": day})
+    failed_tables: list[str] = []
+    try:
+        for tables, source in work:
+            try:
+                resolved = source.resolve_day(day, log)
+            except (SourceUnavailable, ArchiveError) as exc:
+                checks, message = _unreadable(tables, day, exc)
+                failed_events += checks
+                failures.append(message)
+                failed_tables += [raw_key(t.name).to_user_string() for t in tables]
+                continue
+            for table in tables:
+                try:
+                    parsed = table.parse(resolved, day)
+                except ArchiveError as exc:
+                    checks, message = _unreadable([table], day, exc)
+                    staged, events, failure = None, checks, message
+                else:
+                    staged, events, failure = stage_table(table, resolved, parsed, day, raw_root, log)
+                if staged is not None:
+                    ready.append(staged)
+                else:
+                    failed_events += events
+                    failures.append(failure)
+                    failed_tables.append(raw_key(table.name).to_user_string())
+    except BaseException:
+        for item in ready:  # a crash half-way promotes nothing either
+            if item.path is not None:
+                wap.discard(item.path)
+        raise
+    if not failures:
+        for item in ready:
+            yield from _promote(item, day, raw_root)
+        return
+    yield from failed_events
+    for item in ready:
+        yield _withheld(item, day, failed_tables)
+    if ready:
+        failures.append(
+            f"Not promoted either (valid, but a day's raw tables land together): "
+            f"{', '.join(raw_key(i.table.name).to_user_string() for i in ready)}."
+        )
+    raise dg.Failure(description="\n\n".join(failures), metadata={"partition": day})
 
 
-def build_unit_asset(
-    unit: CaptureUnit, tables: list[RawTable], partitions: dg.PartitionsDefinition
+def build_raw_asset(
+    tables: list[RawTable],
+    partitions: dg.PartitionsDefinition,
+    units: dict[str, CaptureUnit] | None = None,
+    name: str = "raw_day",
 ) -> dg.AssetsDefinition:
-    """One partitioned multi-asset for a capture unit's tables, with each table's checks."""
+    """One partitioned multi-asset for every raw table of a day, with each table's checks.
+
+    Any table may be materialized alone (e.g. from the UI): only the units it needs resolve the day.
+    """
+    units = UNITS if units is None else units
+    ordered = sorted(tables, key=lambda t: (t.unit, t.order))
     specs = [
         dg.AssetSpec(
             key=raw_key(t.name),
@@ -216,34 +282,28 @@ def build_unit_asset(
             kinds={"python", "parquet"},
             owners=["team:atom"],
         )
-        for t in tables
+        for t in ordered
     ]
 
     @dg.multi_asset(
-        name=f"raw_{unit.name}",
+        name=name,
         specs=specs,
-        check_specs=[c for t in tables for c in check_specs(t, partitions)],
+        check_specs=[c for t in ordered for c in check_specs(t, partitions)],
         partitions_def=partitions,
-        required_resource_keys={unit.resource_key, "raw_data"},
-        description=unit.description,
-        # One table may be materialized alone (e.g. from the UI); the day is still resolved once.
+        required_resource_keys={units[t.unit].resource_key for t in ordered} | {"raw_data"},
+        description=(
+            "Every raw table of the day, landed together: "
+            + " ".join(units[u].description for u in dict.fromkeys(t.unit for t in ordered))
+        ),
         can_subset=True,
     )
     def _land(context):
-        source = getattr(context.resources, unit.resource_key)
+        selected = [t for t in ordered if raw_key(t.name) in context.selected_asset_keys]
+        work = [
+            (list(group), getattr(context.resources, units[unit].resource_key))
+            for unit, group in groupby(selected, key=lambda t: t.unit)
+        ]
         raw_root = Path(context.resources.raw_data.raw_dir)
-        selected = [t for t in tables if raw_key(t.name) in context.selected_asset_keys]
-        yield from land_unit(unit, selected, source, context.partition_key, raw_root, context.log)
+        yield from land_day(work, context.partition_key, raw_root, context.log)
 
     return _land
-
-
-def build_raw_assets(
-    tables: list[RawTable], partitions: dg.PartitionsDefinition
-) -> list[dg.AssetsDefinition]:
-    """One asset per capture unit, covering every declared raw table."""
-    ordered = sorted(tables, key=lambda t: (t.unit, t.order))
-    return [
-        build_unit_asset(UNITS[unit], list(group), partitions)
-        for unit, group in groupby(ordered, key=lambda t: t.unit)
-    ]

@@ -18,6 +18,12 @@ if TYPE_CHECKING:
 
 # A day may legitimately lose models (deletions, renames out of scope), but not half of them.
 DEFAULT_MIN_ROW_RATIO = 0.5
+# Nor grow tenfold: a day with more than 10x the previous partition's rows (+ 1,000, so a small
+# table may still fill up) is an injected or mislabelled capture, not a day of new models (the
+# whole Hub grows by well under 1 % a day). The previous partition is one of the same kind
+# (write_audit_publish.previous_partition_rows); without one there is no ceiling.
+DEFAULT_MAX_ROW_GROWTH = 10
+ROW_GROWTH_SLACK = 1000
 EXAMPLES = 5
 _SKIPPED_KWARGS = ("batch_id", "column_set")
 
@@ -57,6 +63,13 @@ def _format_examples(examples: list[Any]) -> str:
 def min_rows_for(previous_rows: int | None, ratio: float = DEFAULT_MIN_ROW_RATIO) -> int:
     """Row-count floor for a partition given the previous partition's size."""
     return 1 if not previous_rows else max(1, math.ceil(previous_rows * ratio))
+
+
+def max_rows_for(
+    previous_rows: int | None, factor: int = DEFAULT_MAX_ROW_GROWTH, slack: int = ROW_GROWTH_SLACK
+) -> int | None:
+    """Row-count ceiling for a partition given the previous partition's size (None: no previous)."""
+    return None if not previous_rows else previous_rows * factor + slack
 
 
 def _examples(df: pd.DataFrame, result: dict[str, Any], example_columns: list[str]) -> list[Any]:

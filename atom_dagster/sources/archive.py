@@ -12,6 +12,10 @@ A day is written into ``<day>.partial/`` and renamed into place only when comple
 crashed capture never looks like a finished day. A resumable writer (``resume_key``) also keeps
 ``<day>.partial/PROGRESS.json`` -- the files written so far, their sha256, the requests made and
 the caller's cursor -- updated after every body, so a killed capture continues where it stopped.
+
+Every reader opens a day through :func:`open_day`: a day lands only when it is signed (the rules
+are in its docstring). A day assembled by hand is signed with :func:`sign_day`
+(``atom archive sign DAY_DIR``), which records that it was signed after the fact.
 """
 
 from __future__ import annotations
@@ -23,8 +27,8 @@ import os
 import shutil
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
-from pathlib import Path
+from datetime import UTC, date, datetime
+from pathlib import Path, PurePosixPath
 from typing import Any
 
 MANIFEST_NAME = "MANIFEST.json"
@@ -33,6 +37,7 @@ FORMAT_VERSION = "atom-snapshot/1"
 PROGRESS_FORMAT = "atom-capture-progress/1"
 HUB_MODELS_DIR = "hub/models"
 HUB_MODEL_INFO_DIR = "hub/model_info"
+SIGN_COMMAND = "atom archive sign"
 
 
 class ArchiveError(ValueError):
@@ -267,18 +272,20 @@ class ArchiveWriter:
 
 
 def _replace_folder(source: Path, target: Path) -> None:
-    """Copy ``source`` to ``target`` and swap it in with folder renames (old copy kept until then)."""
-    incoming = target.with_name(target.name + ".incoming")
+    """Copy ``source`` to ``target`` and swap it in with folder renames (old copy kept until then).
+
+    The incoming and old copies are hidden beside the day folder, never inside it: a reader of the
+    day (:func:`open_day`) sees the unit or its replacement, never an unsigned extra folder.
+    """
+    hidden = target.parent.parent / f".{target.parent.name}-{target.name}"
+    incoming, old = hidden.with_name(hidden.name + ".incoming"), hidden.with_name(hidden.name + ".old")
     shutil.rmtree(incoming, ignore_errors=True)
+    shutil.rmtree(old, ignore_errors=True)
     shutil.copytree(source, incoming)
     if target.exists():
-        old = target.with_name(target.name + ".old")
-        shutil.rmtree(old, ignore_errors=True)
         target.rename(old)
-        incoming.rename(target)
-        shutil.rmtree(old, ignore_errors=True)
-    else:
-        incoming.rename(target)
+    incoming.rename(target)
+    shutil.rmtree(old, ignore_errors=True)
 
 
 def publish_unit(staging: Path, archive_root: Path, day: str) -> list[Path]:
@@ -321,7 +328,12 @@ def read_manifest(day_path: Path) -> dict[str, Any] | None:
 
 
 def verify_manifest(day_path: Path, manifest: dict[str, Any]) -> None:
-    """Check that every file the manifest lists is inside the day and has the recorded sha256."""
+    """Check that every file the manifest lists is inside the day and has the recorded sha256.
+
+    Only the listed entries (a capture's self-check); readers open a day with :func:`open_day`,
+    which also refuses unlisted files, empty sha256, links, another day's manifest and unfinished
+    captures.
+    """
     root = Path(day_path).resolve()
     for rel, meta in (manifest.get("files") or {}).items():
         target = (root / rel).resolve()
@@ -334,6 +346,270 @@ def verify_manifest(day_path: Path, manifest: dict[str, Any]) -> None:
             raise ArchiveError(
                 f"{target}: sha256 does not match MANIFEST.json (the file changed after capture)."
             )
+
+
+# --- signed days: the one check every reader makes -------------------------------------------
+
+# Never signed, never read: the day's and each unit's MANIFEST.json (the signatures themselves), and
+# the day's top-level PROGRESS.json (capture bookkeeping, deleted by ArchiveWriter.finish right after
+# the publishing rename, so a kill in between can leave it). Everything else must be listed.
+_UNSIGNED_TOP_LEVEL = (MANIFEST_NAME, PROGRESS_NAME)
+
+
+def _scan(folder: Path) -> list[str]:
+    """Relative POSIX paths of every regular file under ``folder``; a link or special file is refused."""
+    found: list[str] = []
+    pending = [(Path(folder), "")]
+    while pending:
+        current, prefix = pending.pop()
+        try:
+            with os.scandir(current) as listing:
+                entries = sorted(listing, key=lambda e: e.name)
+            for entry in entries:
+                rel = prefix + entry.name
+                if entry.is_symlink():
+                    raise ArchiveError(
+                        f"{entry.path}: a symbolic link (to {os.readlink(entry.path)}); an archive day holds"
+                        " regular files only, a link can point outside the day. Remove it, or put the file"
+                        f" itself there and sign the day again: `{SIGN_COMMAND} {folder} --force`."
+                    )
+                if entry.is_dir(follow_symlinks=False):
+                    pending.append((Path(entry.path), rel + "/"))
+                elif entry.is_file(follow_symlinks=False):
+                    found.append(rel)
+                else:
+                    raise ArchiveError(
+                        f"{entry.path}: not a regular file; an archive day holds regular files only."
+                    )
+        except OSError as exc:
+            raise ArchiveError(
+                f"{current}: cannot be listed ({exc}); was the day changed while read?"
+            ) from exc
+    return sorted(found)
+
+
+def _units(files: list[str]) -> list[str]:
+    """Top-level folders of the day with a MANIFEST.json of their own (``openrouter/`` of a live capture)."""
+    return sorted(
+        {rel.split("/")[0] for rel in files if rel.count("/") == 1 and rel.endswith("/" + MANIFEST_NAME)}
+    )
+
+
+def _own_files(files: list[str], units: list[str]) -> list[str]:
+    """The day's files its own manifest signs: not a unit's, not a signature or bookkeeping file."""
+    return [rel for rel in files if rel.split("/")[0] not in units and rel not in _UNSIGNED_TOP_LEVEL]
+
+
+def _entry_rule(rel: str) -> str | None:
+    """Why a manifest key is not a plain path inside its folder, or None."""
+    parts = rel.replace("\\", "/").split("/")
+    if PurePosixPath(rel).is_absolute() or rel.startswith("\\") or ".." in parts or ":" in parts[0]:
+        return "points outside the archive day"
+    if "\\" in rel or any(part in ("", ".") for part in parts):
+        return "is not a plain relative path (a/b/c.json)"
+    return None
+
+
+def _check_signed(
+    folder: Path, manifest: dict[str, Any], present: list[str], day: str, scope: str | None, units: list[str]
+) -> None:
+    """One manifest against the files of its folder (the day's own files, or one unit's)."""
+    where = folder / MANIFEST_NAME
+    if manifest.get("scope") != scope:
+        if scope is None:
+            raise ArchiveError(
+                f"{where}: is the manifest of the unit {manifest.get('scope')!r}, not of a day "
+                f"(a unit's manifest lives in its folder, <day>/{manifest.get('scope')}/{MANIFEST_NAME})."
+            )
+        raise ArchiveError(
+            f'{where}: says "scope": {manifest.get("scope")!r}; the manifest of {scope}/ must say {scope!r}.'
+        )
+    if manifest.get("snapshot_date") != day:
+        raise ArchiveError(
+            f"{where}: is the manifest of {manifest.get('snapshot_date')!r}, but the folder is {day}: a day"
+            " folder holds that day's capture only. Move the capture to its own day folder, or capture"
+            f" {day} again."
+        )
+    if manifest.get("complete") is not True:
+        raise ArchiveError(
+            f'{where}: says "complete": {json.dumps(manifest.get("complete"))}; an unfinished capture'
+            f" never lands. Capture {day} again (a day assembled by hand: `{SIGN_COMMAND} DAY_DIR`)."
+        )
+    files = manifest.get("files", {})
+    if not isinstance(files, dict):
+        raise ArchiveError(
+            f'{where}: "files" must be an object of path -> {{sha256, bytes}}, found {type(files).__name__}.'
+        )
+    present_set = set(present)
+    for rel, meta in files.items():
+        rule = _entry_rule(rel)
+        if rule:
+            raise ArchiveError(f"{where}: file entry {rel!r} {rule}.")
+        if rel.split("/")[0] in units:
+            raise ArchiveError(
+                f"{where}: lists {rel!r}, but {rel.split('/')[0]}/ has its own {MANIFEST_NAME}, which signs"
+                " it; a file is signed by one manifest only."
+            )
+        if rel in _UNSIGNED_TOP_LEVEL:
+            raise ArchiveError(
+                f"{where}: lists {rel!r}, which is the archive's bookkeeping, not a data file."
+            )
+        if rel not in present_set:
+            raise ArchiveError(f"{where}: lists {rel!r}, which is missing from the archive.")
+        sha = meta.get("sha256") if isinstance(meta, dict) else None
+        if not isinstance(sha, str) or not sha:
+            raise ArchiveError(
+                f"{where}: the entry for {rel!r} has no sha256 (found {meta!r}); every file of a day is"
+                " signed with its sha256."
+            )
+    unlisted = [rel for rel in present if rel not in files]
+    if unlisted:
+        more = f" (and {len(unlisted) - 1} more)" if len(unlisted) > 1 else ""
+        fix = (
+            f"if it belongs to the day, sign the day again: `{SIGN_COMMAND} {folder} --force`"
+            if scope is None
+            else f"capture {scope}/ of the day again"
+        )
+        raise ArchiveError(
+            f"{folder / unlisted[0]}: not listed in {where}{more}; a file the manifest does not sign never"
+            f" lands. Remove it, or {fix}."
+        )
+    for rel in present:
+        if sha256_file(folder / rel) != files[rel]["sha256"]:
+            raise ArchiveError(
+                f"{folder / rel}: sha256 does not match MANIFEST.json (the file changed after capture)."
+            )
+
+
+def _check_units(day_path: Path, files: list[str], units: list[str]) -> dict[str, dict[str, Any]]:
+    """Each unit's manifest against the unit's files; returns the manifests by unit."""
+    manifests = {}
+    for name in units:
+        folder = day_path / name
+        manifest = read_manifest(folder) or {}
+        prefix = name + "/"
+        inside = [rel[len(prefix) :] for rel in files if rel.startswith(prefix)]
+        _check_signed(
+            folder, manifest, [rel for rel in inside if rel != MANIFEST_NAME], day_path.name, name, []
+        )
+        manifests[name] = manifest
+    return manifests
+
+
+def open_day(day_path: Path, unit: str | None = None) -> dict[str, Any]:
+    """Check that an archived day is signed; return the manifest that covers ``unit`` (None: the day).
+
+    The rules, checked for the whole day whichever part a reader reads (the message names the file
+    and the rule; :class:`ArchiveError` otherwise):
+
+    * every file under the day is a regular file (no symbolic link, no special file);
+    * a top-level folder holding a MANIFEST.json of its own is a unit (``openrouter/`` of a live
+      capture): its manifest says ``"scope": <folder>`` and signs exactly the folder's files, paths
+      relative to it; the day's MANIFEST.json signs exactly all the other files and lists nothing
+      inside a unit (a single-writer day such as the demo lists ``openrouter/*`` in the day's
+      manifest and has no unit manifest);
+    * each entry is a plain relative path inside its folder with a non-empty sha256 that matches;
+    * each manifest's ``snapshot_date`` is the day folder's name and it says ``"complete": true``;
+    * a day with files of its own and no MANIFEST.json is refused, naming ``atom archive sign``.
+
+    Not signed and never read: the MANIFEST.json files themselves and the day's top-level
+    PROGRESS.json. A day whose only content is units (OpenRouter captured, no Hub capture yet)
+    needs no day manifest; it returns ``{}`` for the day.
+    """
+    day_path = Path(day_path)
+    if not day_path.is_dir():
+        raise ArchiveError(f"{day_path}: no archived day here (expected a directory named YYYY-MM-DD).")
+    day = day_path.name
+    files = _scan(day_path)
+    units = _units(files)
+    own = _own_files(files, units)
+    day_manifest = read_manifest(day_path)
+    if day_manifest is None:
+        if own:
+            more = f" and {len(own) - 1} more" if len(own) > 1 else ""
+            raise ArchiveError(
+                f"{day_path}: no {MANIFEST_NAME}, so nothing signs its files ({own[0]}{more}); an unsigned"
+                f" day never lands. If this day was assembled by hand, sign it: `{SIGN_COMMAND} {day_path}`"
+                " (the manifest records that it was signed after the fact)."
+            )
+        day_manifest = {}
+    else:
+        _check_signed(day_path, day_manifest, own, day, None, units)
+    by_unit = _check_units(day_path, files, units)
+    return by_unit.get(unit, day_manifest) if unit else day_manifest
+
+
+def sign_day(day_path: Path, *, force: bool = False) -> dict[str, Any]:
+    """Write MANIFEST.json for a day assembled by hand (``atom archive sign DAY_DIR``); return it.
+
+    Signs every file of the day outside its units (their own manifests stay and must verify) with
+    its sha256 and records ``"signed_after_capture": true``, ``signed_at`` and ``signed_by``. A day
+    that already has a manifest is left alone unless ``force`` (its manifest is returned when it
+    verifies, else :class:`ArchiveError` says so): with ``force`` that manifest's record of the
+    capture (``source``, ``synthetic``, ``requests``, ...) is kept, and ``replaced_manifest`` notes
+    its sha256, date and completeness. ``source`` is otherwise ``archive`` (a replay).
+    """
+    day_path = Path(day_path)
+    if not day_path.is_dir():
+        raise ArchiveError(f"{day_path}: not a directory; sign a day folder, <archive>/YYYY-MM-DD.")
+    day = day_path.name
+    try:
+        valid_name = len(day) == 10 and date.fromisoformat(day).isoformat() == day
+    except ValueError:
+        valid_name = False
+    if not valid_name:
+        raise ArchiveError(f"{day_path}: a day folder is named after its day, YYYY-MM-DD.")
+    path = day_path / MANIFEST_NAME
+    previous: dict[str, Any] = {}
+    replaced: dict[str, Any] | None = None
+    if path.exists() or path.is_symlink():
+        if not force:
+            try:
+                return open_day(day_path)  # already signed, and it verifies: nothing to write
+            except ArchiveError as exc:
+                raise ArchiveError(
+                    f"{path} exists and does not verify: {exc} Signing would accept the files as they are"
+                    f" now; if that is what you mean, run `{SIGN_COMMAND} {day_path} --force`."
+                ) from exc
+        if path.is_symlink() or not path.is_file():
+            replaced = {"note": "not a regular file"}
+            path.unlink()
+        else:
+            try:
+                previous = read_manifest(day_path) or {}
+            except ArchiveError:
+                previous = {}
+            replaced = {
+                "sha256": sha256_file(path),
+                "snapshot_date": previous.get("snapshot_date"),
+                "complete": previous.get("complete"),
+            }
+    files = _scan(day_path)
+    units = _units(files)
+    _check_units(day_path, files, units)  # a unit is signed by its own capture; it must verify as it is
+    signed = {
+        rel: {"sha256": sha256_file(day_path / rel), "bytes": (day_path / rel).stat().st_size}
+        for rel in _own_files(files, units)
+    }
+    kept = {k: v for k, v in previous.items() if k not in ("scope", "files", "complete", "snapshot_date")}
+    manifest = {
+        "format": FORMAT_VERSION,
+        "source": "archive",
+        "synthetic": False,
+        "requests": [],
+        **kept,
+        "snapshot_date": day,
+        "complete": True,
+        "files": signed,
+        "signed_after_capture": True,
+        "signed_at": _now(),
+        "signed_by": SIGN_COMMAND,
+    }
+    if replaced is not None:
+        manifest["replaced_manifest"] = replaced
+    _write_atomically(path, json.dumps(manifest, indent=2, sort_keys=True).encode(), durable=True)
+    open_day(day_path)  # what was written is what a reader accepts
+    return manifest
 
 
 def _open_text(path: Path):
@@ -357,6 +633,13 @@ def find_body(folder: Path, name: str) -> Path | None:
     return None
 
 
+def _undecodable(where: str, exc: BaseException) -> ArchiveError:
+    """Valid-looking JSON that Python's decoder refuses: nested too deep, or a number of thousands of
+    digits. No Hub or OpenRouter answer looks like this; it is refused by name, not a crash."""
+    what = "nested too deeply" if isinstance(exc, RecursionError) else str(exc).split(";")[0]
+    return ArchiveError(f"{where}: JSON that cannot be decoded ({what}); no source answers like this.")
+
+
 def read_body(path: Path, rel: str) -> Any:
     """One archived JSON body (a whole response, e.g. ``openrouter/models.json``), named ``rel`` in errors."""
     try:
@@ -369,6 +652,8 @@ def read_body(path: Path, rel: str) -> Any:
         ) from exc
     except (OSError, EOFError, UnicodeDecodeError) as exc:
         raise ArchiveError(f"{rel}: cannot be read ({exc}).") from exc
+    except (RecursionError, ValueError) as exc:
+        raise _undecodable(rel, exc) from exc
 
 
 def iter_records(day_path: Path, subdir: str) -> Iterator[ArchiveRecord]:
@@ -392,6 +677,8 @@ def iter_records(day_path: Path, subdir: str) -> Iterator[ArchiveRecord]:
                             raise ArchiveError(
                                 f"{rel}, line {lineno}: not valid JSON ({exc.msg}, column {exc.colno})."
                             ) from exc
+                        except (RecursionError, ValueError) as exc:
+                            raise _undecodable(f"{rel}, line {lineno}", exc) from exc
                 else:
                     try:
                         page = json.load(fh)
@@ -400,6 +687,8 @@ def iter_records(day_path: Path, subdir: str) -> Iterator[ArchiveRecord]:
                             f"{rel}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno});"
                             " the page may be truncated."
                         ) from exc
+                    except (RecursionError, ValueError) as exc:
+                        raise _undecodable(rel, exc) from exc
                     if not isinstance(page, list):
                         raise ArchiveError(
                             f"{rel}: a page must be a JSON array of models, found a {type(page).__name__}."

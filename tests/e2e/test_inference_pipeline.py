@@ -340,6 +340,7 @@ def test_live_capture_without_a_key_lands_the_catalogue_and_skips_rankings(
     from atom_dagster.definitions import build_assets
     from atom_dagster.partitions import latest_live_partition
     from atom_dagster.sources import openrouter_live
+    from atom_dagster.sources.hub_source import HubSnapshotSource
     from atom_dagster.sources.openrouter_source import OpenRouterSource
     from tests.fixtures.http_replay import Replay, load
 
@@ -352,21 +353,21 @@ def test_live_capture_without_a_key_lands_the_catalogue_and_skips_rankings(
         )
 
     monkeypatch.setattr(openrouter_live, "capture_openrouter_day", recorded)
-    raw_openrouter = next(
-        a
-        for a in build_assets(load_settings({"ATOM_DATA_DIR": str(tmp_path)}))
-        if a.op.name == "raw_openrouter"
+    raw_day = next(
+        a for a in build_assets(load_settings({"ATOM_DATA_DIR": str(tmp_path)})) if a.op.name == "raw_day"
     )
     RAW_OPENROUTER_MODELS = raw_key("openrouter_models")
     RAW_OPENROUTER_RANKINGS = raw_key("openrouter_rankings_daily")
     day = latest_live_partition()
     result = dg.materialize(
-        [raw_openrouter],
+        [raw_day],
+        selection=[RAW_OPENROUTER_MODELS, RAW_OPENROUTER_RANKINGS],
         partition_key=day,
         resources={
             "openrouter_source": OpenRouterSource(
                 mode="live", archive_dir=str(tmp_path / "archive"), api_key=None
             ),
+            "hub_source": HubSnapshotSource(archive_dir=str(tmp_path / "archive")),  # not used here
             "raw_data": RawDataConfig(raw_dir=str(tmp_path / "raw")),
         },
         raise_on_error=False,

@@ -14,6 +14,7 @@ import duckdb
 import pytest
 
 from atom_dagster.settings import load_settings
+from atom_dagster.sources.archive import sign_day
 from tests.small_archive import DAYS, UID, write_small_archive
 
 MART_TABLES = [
@@ -165,9 +166,8 @@ def test_corrupted_page_fails_its_partition_and_keeps_earlier_ones(pipeline, tmp
     shutil.copytree(archive / DAYS[3], archive / bad_day)
     page = archive / bad_day / "hub" / "models" / "page-0001.json"
     page.write_bytes(page.read_bytes()[:200])  # truncated mid-object
-    manifest = json.loads((archive / bad_day / "MANIFEST.json").read_text())
-    manifest["files"].pop("hub/models/page-0001.json")  # a truncated capture, not a tampered one
-    (archive / bad_day / "MANIFEST.json").write_text(json.dumps(manifest))
+    # A truncated capture, not a tampered one: signed as it is (`atom archive sign --force`).
+    sign_day(archive / bad_day, force=True)
     before = table_hashes(settings)
     summary = backfill(settings, [bad_day], log=lambda _m: None)
     assert list(summary.failed) == [bad_day]
@@ -203,7 +203,8 @@ def test_negative_counts_fail_the_gate_with_the_rule_and_the_model(pipeline):
     models = json.loads(page.read_text())
     models[0]["downloadsAllTime"] = -5
     page.write_text(json.dumps(models))
-    (archive / bad_day / "MANIFEST.json").unlink()  # a hand-assembled day: no manifest to verify
+    (archive / bad_day / "MANIFEST.json").unlink()  # a hand-assembled day ...
+    sign_day(archive / bad_day)  # ... signed after the fact (`atom archive sign DAY_DIR`)
     summary = backfill(settings, [bad_day], log=lambda _m: None)
     message = summary.failed[bad_day]
     assert f"Partition {bad_day}" in message and "NOT promoted" in message

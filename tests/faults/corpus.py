@@ -17,7 +17,6 @@ The good day's second page is ``[E someuser/qwen-sft, F someuser/broken-lineage,
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import shutil
 from collections.abc import Callable
@@ -25,7 +24,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from atom_dagster.sources.archive import ArchiveWriter
+from atom_dagster.sources.archive import ArchiveWriter, sign_day
 from tests.small_archive import UID, models_for
 
 MODELS = "hub/models"
@@ -59,18 +58,9 @@ def write_good_day(root: Path, day: str) -> Path:
 
 
 def resign(day: Path) -> None:
-    """Make MANIFEST.json describe the day's files as they are now (a consistent, if odd, capture)."""
-    manifest_path = day / "MANIFEST.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["files"] = {
-        p.relative_to(day).as_posix(): {
-            "sha256": hashlib.sha256(p.read_bytes()).hexdigest(),
-            "bytes": p.stat().st_size,
-        }
-        for p in sorted(day.rglob("*"))
-        if p.is_file() and p.name != "MANIFEST.json"
-    }
-    manifest_path.write_text(json.dumps(manifest, indent=2, sort_keys=True))
+    """Make MANIFEST.json describe the day's files as they are now (a consistent, if odd, capture):
+    ``atom archive sign DAY --force``, which keeps the capture's record and notes the signing."""
+    sign_day(day, force=True)
 
 
 def _page(day: Path, n: int) -> Path:

@@ -95,9 +95,10 @@ def run(data_dir, archive_dir, day: str, hook: str, signal_dir=None, result_path
     )
     install(hook, day, Path(signal_dir) if signal_dir else None)
     # The Hub capture unit (raw/hub_models, then raw/hub_inference_providers, in one step).
-    raw_hub = next(a for a in build_assets(settings) if a.op.name == "raw_hub")
+    raw_day = next(a for a in build_assets(settings) if a.op.name == "raw_day")
     result = dg.materialize(
-        [raw_hub],
+        [raw_day],
+        selection=dg.AssetSelection.assets(["raw", "hub_models"], ["raw", "hub_inference_providers"]),
         instance=instance_for(settings),
         resources=build_resources(settings),
         partition_key=day,

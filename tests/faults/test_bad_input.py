@@ -59,12 +59,13 @@ def _materialize_days(settings, days: list[str]) -> Outcome:
     from atom_dagster.definitions import build_assets, build_resources
     from atom_dagster.runner import QUIET, _failure_message, instance_for
 
-    # The Hub capture unit: raw/hub_models and raw/hub_inference_providers, landed in one step.
-    raw_hub = next(a for a in build_assets(settings) if a.op.name == "raw_hub")
+    # The day's raw tables land in one step; the Hub's (raw/hub_models, raw/hub_inference_providers) here.
+    raw_day = next(a for a in build_assets(settings) if a.op.name == "raw_day")
     instance, resources, outcome = instance_for(settings), build_resources(settings), Outcome()
     for day in days:
         result = dg.materialize(
-            [raw_hub],
+            [raw_day],
+            selection=dg.AssetSelection.assets(["raw", "hub_models"], ["raw", "hub_inference_providers"]),
             instance=instance,
             resources=resources,
             partition_key=day,

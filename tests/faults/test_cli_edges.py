@@ -9,7 +9,7 @@ import sys
 import urllib.request
 from pathlib import Path
 
-from tests.ui.dagster_dev import free_port, group_members, poll
+from tests.ui.dagster_dev import free_port, poll
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
 ATOM = Path(sys.executable).parent / "atom"
@@ -39,6 +39,36 @@ def test_a_missing_archive_fails_at_once_with_one_line_and_creates_nothing(tmp_p
     assert not data.exists() and not archive.exists()
 
 
+def _descendants(pid: int) -> set[int]:
+    """Live (not zombie) processes below ``pid``, read from /proc."""
+    children: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except (OSError, IndexError):
+            continue  # the process ended while we looked
+        if fields[0] not in ("Z", "X"):
+            children.setdefault(int(fields[1]), []).append(int(stat.parent.name))
+    found, todo = set(), [pid]
+    while todo:
+        for child in children.get(todo.pop(), []):
+            found.add(child)
+            todo.append(child)
+    return found
+
+
+def _alive(pids: set[int]) -> set[int]:
+    alive = set()
+    for pid in pids:
+        try:
+            state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+        except (OSError, IndexError):
+            continue
+        if state not in ("Z", "X"):
+            alive.add(pid)
+    return alive
+
+
 def test_atom_ui_stops_cleanly_on_sigterm(tmp_path):
     """SIGTERM to `atom ui` reaches `dagster dev` and its servers: all of them exit, none is left."""
     port = free_port()
@@ -50,8 +80,9 @@ def test_atom_ui_stops_cleanly_on_sigterm(tmp_path):
             stdout=fh,
             stderr=subprocess.STDOUT,
             env=env,
-            start_new_session=True,  # its own process group, to see what it leaves behind
+            start_new_session=True,
         )
+    started: set[int] = set()
     try:
 
         def serving():
@@ -64,14 +95,18 @@ def test_atom_ui_stops_cleanly_on_sigterm(tmp_path):
                 return None
 
         poll("atom ui to serve", serving, 240)
+        started = _descendants(ui.pid)  # dagster dev, its webserver, daemon and code server
+        assert len(started) >= 3, started
         ui.send_signal(signal.SIGTERM)
-        ui.wait(60)  # atom ui itself returns (raises TimeoutExpired if it hangs) ...
+        ui.wait(120)  # atom ui itself returns (raises TimeoutExpired if it hangs) ...
         assert "Traceback" not in log.read_text(), log.read_text()[-3000:]
-        # ... and takes dagster dev, its webserver and code server with it.
-        poll("dagster dev's processes to exit", lambda: not group_members(ui.pid) or None, 60)
+        # ... and takes every process it started with it.
+        poll("dagster dev's processes to exit", lambda: not _alive(started) or None, 60)
     finally:
         if ui.poll() is None:
             os.killpg(ui.pid, signal.SIGKILL)
+        for pid in _alive(started):
+            os.kill(pid, signal.SIGKILL)
 
 
 def test_a_range_is_cut_to_the_partitions_with_one_line_per_cut(tmp_path):

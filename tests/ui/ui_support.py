@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import sys
@@ -52,15 +51,13 @@ def chromium_executable() -> str | None:
 
 
 def corrupt_day(archive: Path, source_day: str, day: str) -> None:
-    """A truncated capture of ``day``: page-0001.json cut mid-object (its manifest entry gone)."""
+    """A truncated capture of ``day``: page-0001.json cut mid-object, the day signed as it is."""
+    from atom_dagster.sources.archive import sign_day
+
     shutil.copytree(archive / source_day, archive / day)
     page = archive / day / "hub" / "models" / "page-0001.json"
     page.write_bytes(page.read_bytes()[:200])
-    manifest_path = archive / day / "MANIFEST.json"
-    manifest = json.loads(manifest_path.read_text())
-    manifest["files"].pop("hub/models/page-0001.json")
-    manifest["snapshot_date"] = day
-    manifest_path.write_text(json.dumps(manifest))
+    sign_day(archive / day, force=True)  # `atom archive sign DAY --force`: the day is `day`'s now
 
 
 def child_env(data_dir: Path, archive: Path, home: Path) -> dict[str, str]:

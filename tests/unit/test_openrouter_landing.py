@@ -15,7 +15,7 @@ from atom_dagster.landing.tables.hub_inference_providers import suite as hub_inf
 from atom_dagster.landing.tables.openrouter import models_suite as openrouter_models_suite
 from atom_dagster.landing.tables.openrouter import rankings_suite as openrouter_rankings_suite
 from atom_dagster.quality.gate import validate_frame
-from atom_dagster.sources.archive import ArchiveError, ArchiveWriter
+from atom_dagster.sources.archive import ArchiveError, ArchiveWriter, sign_day
 
 DAY = "2026-10-02"
 
@@ -146,6 +146,7 @@ def test_a_day_without_the_folder_is_no_data_and_a_truncated_file_names_itself(t
     assert (day.models, day.rankings) == (None, None) and "has no openrouter/ folder" in day.notes[0]
     (path / "openrouter").mkdir()
     (path / "openrouter" / "rankings-daily.json").write_text('{"data": [{"date": "2026-10-02", "model_perm')
+    sign_day(path)  # assembled by hand: signed as it is, so the JSON error is what fails
     with pytest.raises(ArchiveError, match=r"openrouter/rankings-daily.json: not valid JSON .*truncated"):
         landing.read_openrouter_day(path, DAY)
 

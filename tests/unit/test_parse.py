@@ -3,20 +3,28 @@
 from __future__ import annotations
 
 from collections import Counter
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 
 import pytest
 
 from atom_dagster.landing.parse import (
+    MAX_COUNT,
     ParseReport,
     RecordError,
+    ascii_int,
+    bound_text,
     children_counts,
     collapse_duplicates,
     extract_lineage,
+    is_valid_repo_id,
+    json_type,
+    latest_plausible_date,
     merge_model_info,
     params_from_name,
     parse_hub_model,
     parse_timestamp,
+    show,
+    timestamp_from_epoch,
 )
 
 UID = "66e7c6d1f1f1f1f1f1f1f1f1"
@@ -295,11 +303,34 @@ def test_safetensors_and_gguf_totals():
     assert type(row["gguf_total"]) is int
 
 
-@pytest.mark.parametrize("section", [None, {}, {"parameters": {"BF16": 5}}, {"total": "7B"}, "7B", 7])
-def test_unusable_param_totals_are_null(section):
+@pytest.mark.parametrize("section", [None, {}, {"parameters": {"BF16": 5}}, {"total": None}])
+def test_absent_param_totals_are_null(section):
     row = parse_hub_model(hub_object(safetensors=section, gguf=section))
     assert row["safetensors_total"] is None
     assert row["gguf_total"] is None
+
+
+@pytest.mark.parametrize(
+    ("section", "rule"),
+    [
+        ("7B", "`safetensors` must be an object, got a string"),
+        (7, "`safetensors` must be an object, got a number"),
+        ([{"total": 7}], "`safetensors` must be an object, got an array"),
+        ({"total": "7B"}, "`safetensors.total` must be a number, got a string '7B'"),
+        ({"total": True}, "`safetensors.total` must be a number"),
+        ({"total": float("nan")}, "`safetensors.total` is nan, not a parameter count"),
+        ({"total": float("inf")}, "`safetensors.total` is inf, not a parameter count"),
+        ({"total": 7.5}, "`safetensors.total` is 7.5, not a parameter count"),
+        ({"total": -1}, "`safetensors.total` -1 is outside 0 .. 10^15 parameters"),
+        ({"total": 2**63}, f"`safetensors.total` {2**63} is outside 0 .. 10^15 parameters"),
+    ],
+)
+def test_unusable_param_totals_are_rejected(section, rule):
+    with pytest.raises(RecordError) as info:
+        parse_hub_model(hub_object(safetensors=section))
+    assert rule in str(info.value)
+    with pytest.raises(RecordError, match="`gguf"):
+        parse_hub_model(hub_object(gguf=section))
 
 
 def test_non_string_pipeline_and_library_are_null():
@@ -538,3 +569,198 @@ def test_params_from_name(model_id, expected):
 @pytest.mark.parametrize("model_id", ["stabilityai/stablelm-2-1_6b", "stabilityai/stablelm-2-zephyr-1_6b"])
 def test_params_from_name_underscore_decimal(model_id):
     assert params_from_name(model_id) == pytest.approx(1.6)
+
+
+# --- bounds and shapes (issue 11 item 6: every bad value is a rejection, never a traceback) ----
+
+
+def _rejected(**overrides) -> str:
+    with pytest.raises(RecordError) as info:
+        parse_hub_model(hub_object(**overrides))
+    return str(info.value)
+
+
+@pytest.mark.parametrize("field", ["downloads", "downloadsAllTime", "likes"])
+@pytest.mark.parametrize("value", [2**63, 2**62, -(2**63) - 5, 10**13 + 1, 1e20, "9223372036854775808"])
+def test_counts_beyond_the_bound_are_rejected(field, value):
+    assert f"{field} " in _rejected(**{field: value})
+    assert "beyond the bound of 10^13" in _rejected(**{field: value})
+
+
+def test_counts_at_the_bound_are_kept():
+    row = parse_hub_model(hub_object(downloadsAllTime=MAX_COUNT, likes=-MAX_COUNT))
+    assert (row["downloads_all_time"], row["likes"]) == (MAX_COUNT, -MAX_COUNT)
+
+
+@pytest.mark.parametrize("value", [float("nan"), float("inf"), float("-inf")])
+def test_non_finite_counts_are_rejected(value):
+    assert "downloads must be an integer" in _rejected(downloads=value)
+
+
+@pytest.mark.parametrize("value", ["１２３", "١٢٣", "-１", "१२३"])
+def test_non_ascii_digits_are_rejected(value):
+    assert value.strip().lstrip("-").isdigit()  # what str.isdigit() (and int()) would accept
+    assert "digits other than ASCII 0-9" in _rejected(downloads=value)
+
+
+def test_a_count_string_of_thousands_of_digits_is_rejected_not_a_traceback():
+    # int() raises ValueError beyond 4300 digits; the rule refuses it first.
+    assert "more digits than any count can have" in _rejected(downloadsAllTime="9" * 5000)
+
+
+def test_ascii_int():
+    assert ascii_int("x", " 0042 ") == 42
+    assert ascii_int("x", "-7") == -7
+    assert ascii_int("x", "1.5") is None
+    assert ascii_int("x", "") is None
+    with pytest.raises(RecordError, match="ASCII"):
+        ascii_int("x", "４２")
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "1900-01-01T00:00:00.000Z",
+        "1999-12-31T23:59:59Z",
+        "9999-12-31T00:00:00.000Z",
+        "0001-01-01T00:00:00+01:00",  # out of range once moved to UTC
+    ],
+)
+@pytest.mark.parametrize("field", ["createdAt", "lastModified"])
+def test_timestamps_outside_2000_to_tomorrow_are_rejected(raw, field):
+    message = _rejected(**{field: raw})
+    assert f"`{field}` timestamp" in message
+    assert "outside 2000-01-01 .. " in message or "out of range" in message
+
+
+def test_timestamp_bounds_are_2000_and_tomorrow():
+    today = date(2026, 10, 2)
+    assert parse_timestamp("2000-01-01T00:00:00Z", today=today) == datetime(2000, 1, 1, tzinfo=UTC)
+    assert parse_timestamp("2026-10-03T23:59:59Z", today=today).day == 3
+    with pytest.raises(RecordError, match=r"outside 2000-01-01 \.\. 2026-10-03"):
+        parse_timestamp("2026-10-04T00:00:00Z", today=today)
+    assert latest_plausible_date(today) == date(2026, 10, 3)
+
+
+def test_timestamp_from_epoch():
+    assert timestamp_from_epoch(1745800000, "created").year == 2025
+    for bad in (0, -1e12, 1e300, float("nan"), float("inf")):
+        with pytest.raises(RecordError, match="`created`"):
+            timestamp_from_epoch(bad, "created")
+
+
+@pytest.mark.parametrize("model_id", ["someuser/qwen-sft\n", "someuser/qwen-sft\r\n", "\nsomeuser/qwen-sft"])
+def test_an_id_must_match_the_grammar_in_full(model_id):
+    assert not is_valid_repo_id(model_id)
+    assert "has characters the Hub never allows" in _rejected(id=model_id)
+
+
+def test_id_parts_are_at_most_96_characters():
+    assert is_valid_repo_id("o" * 96 + "/" + "n" * 96)
+    assert is_valid_repo_id("n" * 96)
+    for too_long in ("o" * 97 + "/name", "org/" + "n" * 97, "n" * 10_000):
+        message = _rejected(id=too_long)
+        assert "has a name longer than the Hub allows (at most 96 characters: namespace/name)" in message
+        assert len(message) < 300  # the value is quoted cut, not in full
+
+
+def test_a_long_parent_is_flagged_not_loaded_as_valid():
+    [edge] = extract_lineage({"tags": ["base_model:finetune:org/" + "n" * 200]})
+    assert edge["parent_valid"] is False
+    assert (
+        edge["reject_reason"]
+        == "parent id has a name longer than the Hub allows (at most 96 characters: namespace/name)"
+    )
+
+
+@pytest.mark.parametrize("uid", ["a" * 257, "66e7c6d1f1f1f1f1f1f1f1f1\n", "66e7 c6d1", "ｕｉｄ"])
+def test_uids_must_be_short_visible_ascii(uid):
+    assert "`_id`" in _rejected(_id=uid)
+    assert "is not 1 to 256 visible ASCII characters" in _rejected(_id=uid)
+
+
+def test_history_surrogate_uids_are_accepted():
+    assert parse_hub_model(hub_object(_id="id:Qwen/Qwen2.5-7B-Instruct"))["model_uid"].startswith("id:")
+
+
+@pytest.mark.parametrize(
+    ("tags", "rule"),
+    [
+        ("transformers", "`tags` must be an array of strings, got a string 'transformers'"),
+        (5, "`tags` must be an array of strings, got a number"),
+        ({"license:mit": 1}, "`tags` must be an array of strings, got an object"),
+    ],
+)
+def test_tags_of_the_wrong_type_are_rejected(tags, rule):
+    assert rule in _rejected(tags=tags)
+
+
+@pytest.mark.parametrize(
+    ("base", "rule"),
+    [
+        ("Qwen/Qwen2.5-7B", "`baseModels` must be an object, got a string"),
+        ([{"id": "Qwen/Qwen2.5-7B"}], "`baseModels` must be an object, got an array"),
+        (
+            {"relation": "finetune", "models": "Qwen/Qwen2.5-7B"},
+            "`baseModels.models` must be an array of models, got a string 'Qwen/Qwen2.5-7B'",
+        ),
+        (
+            {"relation": "finetune", "models": 5},
+            "`baseModels.models` must be an array of models, got a number",
+        ),
+        ({"relation": "finetune", "models": {"id": "a/b"}}, "`baseModels.models` must be an array"),
+        ({"relation": "finetune", "models": [["a/b"]]}, "`baseModels.models[0]` must be a model object"),
+        ({"relation": "finetune", "models": [{"id": 5}]}, "`baseModels.models[0].id` must be a model object"),
+        ({"relation": ["finetune"], "models": []}, "`baseModels.relation` must be a string, got an array"),
+    ],
+)
+def test_base_models_of_the_wrong_type_are_rejected(base, rule):
+    assert rule in _rejected(baseModels=base)
+
+
+def test_a_base_models_string_is_never_read_one_parent_per_character():
+    with pytest.raises(RecordError):
+        extract_lineage({"baseModels": {"relation": "finetune", "models": "gpt2"}})
+
+
+@pytest.mark.parametrize("gated", [["manual"], {"mode": "auto"}, 1])
+def test_gated_of_the_wrong_type_is_rejected(gated):
+    assert "`gated` must be false, true" in _rejected(gated=gated)
+
+
+def test_deeply_nested_values_are_rejected_with_a_short_message():
+    nested: list = []
+    for _ in range(500):
+        nested = [nested]
+    for overrides in ({"baseModels": {"models": nested}}, {"tags": {"x": nested}}, {"downloads": nested}):
+        message = _rejected(**overrides)
+        assert len(message) < 200, message
+
+
+@pytest.mark.parametrize(
+    ("value", "rule"),
+    [
+        ({"finetune": float("nan")}, "childrenModelCount.finetune is nan, not a count"),
+        ({"merge": 2**63}, "childrenModelCount.merge 9223372036854775808 is beyond the bound of 10^13"),
+        ({"adapter": -1}, "childrenModelCount.adapter is negative (-1)"),
+        (
+            {"finetune": 10**13, "other": 10**13},
+            "childrenModelCount total 20000000000000 is beyond the bound",
+        ),
+        (float("inf"), "childrenModelCount is inf, not a count"),
+        (2**63, "childrenModelCount 9223372036854775808 is beyond the bound"),
+    ],
+)
+def test_children_counts_that_are_not_counts_are_rejected(value, rule):
+    with pytest.raises(RecordError) as info:
+        children_counts(value)
+    assert rule in str(info.value)
+    assert rule in _rejected(childrenModelCount=value)
+
+
+def test_show_quotes_values_on_one_short_line():
+    assert show("x" * 10_000).endswith("(10000 characters)")
+    assert len(show("x" * 10_000)) < 100
+    assert show("org/name\n") == "'org/name\\n'"
+    assert json_type([]) == "an array" and json_type(None) == "null" and json_type(1.5) == "a number"
+    assert bound_text(10**13) == "10^13"

@@ -5,10 +5,10 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from atom_dagster.landing.parse import parse_hub_model
+from atom_dagster.landing.parse import MAX_COUNT, parse_hub_model
 from atom_dagster.landing.tables import hub_models
 from atom_dagster.landing.tables.hub_models import COLUMNS, to_arrow
-from atom_dagster.quality.gate import ValidationOutcome, min_rows_for, validate_frame
+from atom_dagster.quality.gate import ValidationOutcome, max_rows_for, min_rows_for, validate_frame
 
 DAY = "2026-10-02"
 SUITE_SIZE = 9  # columns, row count, 2 not-null ids, unique uid, not-null all-time, 3 count ranges
@@ -175,3 +175,31 @@ def test_min_rows_for(previous, ratio, expected):
 def test_describe_names_a_missing_column():
     text = validate_raw_hub_models(_frame().drop(columns=["license"]), COLUMNS).describe(DAY)
     assert "license" in text
+
+
+@pytest.mark.parametrize(
+    ("previous", "expected"), [(None, None), (0, None), (1, 1010), (6, 1060), (100_000, 1_001_000)]
+)
+def test_max_rows_for(previous, expected):
+    assert max_rows_for(previous) == expected
+
+
+def test_row_count_growth_beyond_the_factor_fails():
+    previous = 2  # ceiling 10 * 2 + 1000 = 1020
+    outcome = validate_frame(
+        _frame(1021),
+        hub_models.suite(COLUMNS, previous),
+        ["model_uid", "model_id", "downloads_all_time"],
+    )
+    assert outcome.passed is False
+    assert _types(outcome) == ["expect_table_row_count_to_be_between"]
+    assert outcome.failures[0]["detail"] == "observed 1021 ({'min_value': 1, 'max_value': 1020})"
+    assert validate_frame(_frame(1020), hub_models.suite(COLUMNS, previous), ["model_uid"]).passed
+
+
+def test_counts_beyond_the_bound_fail_the_gate_too():
+    df = _frame()
+    df.loc[2, "likes"] = MAX_COUNT + 1
+    outcome = validate_raw_hub_models(df, COLUMNS)
+    assert _types(outcome) == ["expect_column_values_to_be_between"]
+    assert outcome.failures[0]["column"] == "likes"

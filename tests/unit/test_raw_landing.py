@@ -26,7 +26,7 @@ from atom_dagster.landing.write_audit_publish import (
     staging_path,
 )
 from atom_dagster.runner import days_between
-from atom_dagster.sources.archive import ArchiveError, ArchiveWriter
+from atom_dagster.sources.archive import ArchiveError, ArchiveWriter, sign_day
 
 DAY = "2026-10-02"
 
@@ -135,12 +135,15 @@ def test_parse_archive_day_refuses_a_tampered_day(tmp_path):
         parse_archive_day(day)
 
 
-def test_parse_archive_day_without_manifest(tmp_path):
+def test_parse_archive_day_without_manifest_lands_only_once_signed(tmp_path):
     day = tmp_path / DAY
     (day / "hub" / "models").mkdir(parents=True)
     (day / "hub" / "models" / "p.jsonl").write_text(json.dumps(_model("u", "org/m", 1)) + "\n")
+    with pytest.raises(ArchiveError, match=f"no MANIFEST.json.*`atom archive sign {day}`"):
+        parse_archive_day(day)
+    sign_day(day)  # `atom archive sign DAY_DIR`: a day assembled by hand, signed after the fact
     report, manifest = parse_archive_day(day)
-    assert manifest == {}
+    assert manifest["signed_after_capture"] is True and manifest["source"] == "archive"
     assert [r["model_id"] for r in report.rows] == ["org/m"]
 
 

@@ -13,7 +13,7 @@ from atom_dagster.assets.raw_tables import (
     AVAILABLE_CHECK,
     CHECK_NAME,
     RawDataConfig,
-    build_unit_asset,
+    build_raw_asset,
     raw_key,
 )
 from atom_dagster.landing import write_audit_publish as wap
@@ -91,7 +91,8 @@ class WidgetSource(dg.ConfigurableResource):
 
 @pytest.fixture
 def widgets(tmp_path):
-    asset = build_unit_asset(CaptureUnit("widgets", "widget_source", "widgets"), [WIDGETS], PARTITIONS)
+    units = {"widgets": CaptureUnit("widgets", "widget_source", "widgets")}
+    asset = build_raw_asset([WIDGETS], PARTITIONS, units, name="raw_widgets")
     resources = {
         "widget_source": WidgetSource(archive_dir=str(tmp_path / "archive")),
         "raw_data": RawDataConfig(raw_dir=str(tmp_path / "raw")),

@@ -22,15 +22,14 @@ import pandas as pd
 import pyarrow as pa
 
 from atom_dagster.assets.metadata import markdown_table
-from atom_dagster.landing.parse import RecordError
+from atom_dagster.landing.parse import RecordError, check_uid, json_type, repo_id_problem, show
 from atom_dagster.landing.spec import RawTable, ResolvedDay, TableParse
 from atom_dagster.landing.write_audit_publish import SOURCE_COLUMN, rows_to_table
 from atom_dagster.sources.archive import (
     HUB_MODEL_INFO_DIR,
     ArchiveError,
     iter_records,
-    read_manifest,
-    verify_manifest,
+    open_day,
 )
 
 TABLE = "hub_inference_providers"
@@ -79,11 +78,11 @@ def provider_rows(obj: dict[str, Any]) -> list[dict[str, Any]] | None:
     elif isinstance(mapping, list):
         entries = [(item.get("provider") if isinstance(item, dict) else None, item) for item in mapping]
     else:
-        raise RecordError(f"`{FIELD}` must be an object or an array, got {type(mapping).__name__}")
+        raise RecordError(f"`{FIELD}` must be an object or an array, got {json_type(mapping)}")
     rows = []
     for provider, value in entries:
         if not isinstance(value, dict) or not _text(provider):
-            raise RecordError(f"`{FIELD}` entry {provider!r} has no provider name or is not an object")
+            raise RecordError(f"`{FIELD}` entry {show(provider)} has no provider name or is not an object")
         rows.append(
             {
                 "provider": _text(provider),
@@ -102,9 +101,7 @@ def parse_archive_day(day_path: Path) -> tuple[ProvidersParse, dict[str, Any]]:
     day_path = Path(day_path)
     if not day_path.is_dir():
         raise ArchiveError(f"{day_path}: no archived day here (expected a directory named YYYY-MM-DD).")
-    manifest = read_manifest(day_path) or {}
-    if manifest:
-        verify_manifest(day_path, manifest)
+    manifest = open_day(day_path)  # a day lands only when signed (archive.open_day)
     out = ProvidersParse()
     by_uid: dict[str, dict[str, Any]] = {}
     for record in iter_records(day_path, HUB_MODEL_INFO_DIR):
@@ -114,15 +111,21 @@ def parse_archive_day(day_path: Path) -> tuple[ProvidersParse, dict[str, Any]]:
         if not isinstance(obj, dict) or not isinstance(obj.get("_id"), str) or not obj["_id"].strip():
             out.rejected.append({**where, "reason": "model_info object without `_id`"})
             continue
+        model_id = obj.get("id") if isinstance(obj.get("id"), str) else None
         try:
+            check_uid(obj["_id"], "model_info `_id`")
+            if model_id is not None and (problem := repo_id_problem(model_id)) is not None:
+                raise RecordError(f"`id` {show(model_id)} {problem}")
             providers = provider_rows(obj)
         except RecordError as exc:
             out.rejected.append({**where, "reason": str(exc)})
             continue
+        except RecursionError:
+            out.rejected.append({**where, "reason": "the object nests JSON too deeply to be read"})
+            continue
         if providers is None:
             out.objects_without_field += 1
             continue
-        model_id = obj.get("id") if isinstance(obj.get("id"), str) else None
         # The same model twice in a day (two files): the later object wins, as for children counts.
         by_uid[obj["_id"]] = {"model_id": model_id, "providers": providers}
     for uid in sorted(by_uid):

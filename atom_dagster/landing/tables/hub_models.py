@@ -15,22 +15,25 @@ import pyarrow as pa
 
 from atom_dagster.assets.metadata import markdown_table
 from atom_dagster.landing.parse import (
+    MAX_COUNT,
     ParseReport,
     RecordError,
+    check_uid,
+    children_counts,
     collapse_duplicates,
+    display_id,
     merge_model_info,
     parse_hub_model,
 )
 from atom_dagster.landing.spec import RawTable, ResolvedDay, TableParse
 from atom_dagster.landing.write_audit_publish import SOURCE_COLUMN, rows_to_table
-from atom_dagster.quality.gate import min_rows_for
+from atom_dagster.quality.gate import max_rows_for, min_rows_for
 from atom_dagster.sources.archive import (
     HUB_MODEL_INFO_DIR,
     HUB_MODELS_DIR,
     ArchiveError,
     iter_records,
-    read_manifest,
-    verify_manifest,
+    open_day,
 )
 
 TABLE = "hub_models"
@@ -40,6 +43,8 @@ PREVIEW_COLUMNS = ["model_id", "downloads_all_time", "downloads_30d", "pipeline_
 REQUIRED_COUNTS = {"downloads_all_time": "downloadsAllTime"}
 COUNT_SOURCES = {"downloads_30d": "downloads", "downloads_all_time": "downloadsAllTime", "likes": "likes"}
 COUNT_COLUMNS = tuple(COUNT_SOURCES)
+# A record whose JSON nests deeper than Python's recursion limit allows cannot be parsed: rejected.
+TOO_DEEP = "the record nests JSON too deeply to be read (a Hub model object is a few levels deep)"
 
 LINEAGE_TYPE = pa.list_(
     pa.struct(
@@ -86,15 +91,14 @@ COLUMNS = RAW_HUB_MODELS_SCHEMA.names
 def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
     """Read one archived day into a :class:`ParseReport`; returns it with the day's manifest.
 
-    Unreadable files raise :class:`ArchiveError`; unusable records are collected in
+    Unreadable files raise :class:`ArchiveError`; unusable records (every rule of
+    :mod:`atom_dagster.landing.parse`: types, id grammar, count and date bounds) are collected in
     ``report.rejected`` with file, position and reason (the quality gate fails on them).
     """
     day_path = Path(day_path)
     if not day_path.is_dir():
         raise ArchiveError(f"{day_path}: no archived day here (expected a directory named YYYY-MM-DD).")
-    manifest = read_manifest(day_path) or {}
-    if manifest:
-        verify_manifest(day_path, manifest)
+    manifest = open_day(day_path)  # a day lands only when signed (archive.open_day)
     report = ParseReport()
     parsed: list[dict] = []
     origin: dict[int, tuple[str, int]] = {}  # id(row) -> (file, position), for messages
@@ -102,11 +106,12 @@ def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
         report.records_read += 1
         try:
             row = parse_hub_model(record.obj, report.repairs)
-        except RecordError as exc:
+        except (RecordError, RecursionError) as exc:
+            reason = TOO_DEEP if isinstance(exc, RecursionError) else str(exc)
             model_id = record.obj.get("id") if isinstance(record.obj, dict) else None
-            entry = {"file": record.file, "position": record.position, "reason": str(exc)}
+            entry = {"file": record.file, "position": record.position, "reason": reason}
             if isinstance(model_id, str) and model_id:
-                entry["id"] = model_id
+                entry["id"] = display_id(model_id)
             report.rejected.append(entry)
             continue
         origin[id(row)] = (record.file, record.position)
@@ -121,16 +126,18 @@ def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
     infos: dict[str, dict] = {}
     for record in iter_records(day_path, HUB_MODEL_INFO_DIR):
         obj = record.obj
-        if isinstance(obj, dict) and isinstance(obj.get("_id"), str):
-            infos[obj["_id"]] = obj
-        else:
-            report.rejected.append(
-                {
-                    "file": record.file,
-                    "position": record.position,
-                    "reason": "model_info object without `_id`",
-                }
-            )
+        where = {"file": record.file, "position": record.position}
+        if not isinstance(obj, dict) or not isinstance(obj.get("_id"), str):
+            report.rejected.append({**where, "reason": "model_info object without `_id`"})
+            continue
+        try:
+            check_uid(obj["_id"], "model_info `_id`")
+            children_counts(obj.get("childrenModelCount"))  # merged below: its numbers are checked here
+        except (RecordError, RecursionError) as exc:
+            reason = TOO_DEEP if isinstance(exc, RecursionError) else str(exc)
+            report.rejected.append({**where, "reason": reason})
+            continue
+        infos[obj["_id"]] = obj
     report.rows = collapse_duplicates(parsed, report)
     merge_model_info(report.rows, infos)
     for row in report.rows:
@@ -159,26 +166,34 @@ def to_arrow(rows: list[dict], source: str) -> pa.Table:
     return rows_to_table(rows, RAW_HUB_MODELS_SCHEMA, source)
 
 
-def build_suite(columns: list[str], min_rows: int):
-    """The expectations every raw Hub partition must meet."""
+def build_suite(columns: list[str], min_rows: int, max_rows: int | None = None):
+    """The expectations every raw Hub partition must meet.
+
+    Rows: at least ``min_rows`` (:func:`~atom_dagster.quality.gate.min_rows_for`: half the previous
+    partition) and, when the previous partition of the same kind is known, at most ``max_rows``
+    (:func:`~atom_dagster.quality.gate.max_rows_for`: 10x it + 1,000). Counts: 0 .. 10^13 (the
+    parser refuses beyond the bound already; checked again on the staged table).
+    """
     import great_expectations as gx
 
+    rows = {"min_value": max(min_rows, 1)} | ({"max_value": max_rows} if max_rows is not None else {})
     expectations = [
         gx.expectations.ExpectTableColumnsToMatchSet(column_set=list(columns), exact_match=True),
-        gx.expectations.ExpectTableRowCountToBeBetween(min_value=max(min_rows, 1)),
+        gx.expectations.ExpectTableRowCountToBeBetween(**rows),
         gx.expectations.ExpectColumnValuesToNotBeNull(column="model_uid"),
         gx.expectations.ExpectColumnValuesToNotBeNull(column="model_id"),
         gx.expectations.ExpectColumnValuesToBeUnique(column="model_uid"),
         gx.expectations.ExpectColumnValuesToNotBeNull(column="downloads_all_time"),
     ]
     expectations += [
-        gx.expectations.ExpectColumnValuesToBeBetween(column=c, min_value=0) for c in COUNT_COLUMNS
+        gx.expectations.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=MAX_COUNT)
+        for c in COUNT_COLUMNS
     ]
     return gx.ExpectationSuite(name="raw_hub_models", expectations=expectations)
 
 
 def suite(columns: list[str], previous_rows: int | None):
-    return build_suite(columns, min_rows_for(previous_rows))
+    return build_suite(columns, min_rows_for(previous_rows), max_rows_for(previous_rows))
 
 
 def parse(resolved: ResolvedDay, day: str) -> TableParse:
@@ -229,8 +244,9 @@ RAW_TABLE = RawTable(
     ),
     check_description=(
         "Great Expectations suite on the staged partition: exact schema, non-null and "
-        "unique `_id`, non-null ids, no negative counts, row count not collapsing below "
-        "half of the previous partition, and every archived record readable."
+        "unique `_id`, non-null ids, counts within 0 .. 10^13, row count not collapsing below "
+        "half of the previous partition nor growing beyond 10x it + 1,000, and every archived "
+        "record readable and within the parser's rules (types, id grammar, count and date bounds)."
     ),
     schema=RAW_HUB_MODELS_SCHEMA,
     parse=parse,

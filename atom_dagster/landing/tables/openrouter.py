@@ -11,10 +11,9 @@ empty table.
 
 from __future__ import annotations
 
-import re
 from collections import Counter
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -23,19 +22,31 @@ import pandas as pd
 import pyarrow as pa
 
 from atom_dagster.assets.metadata import markdown_table
-from atom_dagster.landing.parse import ParseReport, RecordError, parse_count, parse_timestamp
+from atom_dagster.landing.parse import (
+    ParseReport,
+    RecordError,
+    ascii_int,
+    bound_text,
+    parse_count,
+    parse_timestamp,
+    show,
+    timestamp_from_epoch,
+)
 from atom_dagster.landing.spec import RawTable, ResolvedDay
 from atom_dagster.landing.spec import TableParse as Landing
 from atom_dagster.landing.write_audit_publish import SOURCE_COLUMN, rows_to_table
 from atom_dagster.quality.gate import min_rows_for
-from atom_dagster.sources.archive import ArchiveError, find_body, read_body, read_manifest, verify_manifest
+from atom_dagster.sources.archive import ArchiveError, find_body, open_day, read_body
 from atom_dagster.sources.openrouter_live import ATTRIBUTION, MODELS_FILE, OPENROUTER_DIR, RANKINGS_FILE
 
 MODELS_TABLE = "openrouter_models"
 RANKINGS_TABLE = "openrouter_rankings_daily"
 PREVIEW_ROWS = 10
 OTHER_PERMASLUG = "other"  # OpenRouter's reserved row: every model outside the day's top 50
-INT64_MAX = 2**63 - 1
+# A day's tokens of one model (or of the `other` bucket): OpenRouter as a whole serves in the order
+# of 10^12 tokens a day, so 10^15 is a thousandfold headroom; beyond it a value is corrupt. It also
+# keeps sums of up to ~9,000 rows (half a year of a day's 51 rows) inside a 64-bit integer.
+MAX_TOKENS = 10**15
 
 RAW_OPENROUTER_MODELS_SCHEMA = pa.schema(
     [
@@ -130,10 +141,11 @@ def parse_openrouter_model(obj: Any, repairs: Counter | None = None) -> dict[str
         canonical = slug
         repairs["canonical_slug_from_id"] += 1
     created = obj.get("created")
+    # Dates in 2000-01-01 .. tomorrow, as for the Hub (landing.parse); NaN or 1e300 are refused.
     if isinstance(created, int | float) and not isinstance(created, bool):
-        created_at = datetime.fromtimestamp(created, UTC)
+        created_at = timestamp_from_epoch(created, "created")
     elif isinstance(created, str) and created.strip():
-        created_at = parse_timestamp(created)
+        created_at = parse_timestamp(created, "created")
     else:
         created_at = None
     arch = obj.get("architecture") if isinstance(obj.get("architecture"), dict) else {}
@@ -159,25 +171,29 @@ def parse_openrouter_model(obj: Any, repairs: Counter | None = None) -> dict[str
     }
 
 
-_TOKENS_RE = re.compile(r"-?\d+")
-
-
 def parse_total_tokens(value: Any, repairs: Counter) -> int:
     """``total_tokens`` is a decimal string of an integer ("12345678"); a JSON integer is accepted.
 
-    A negative value is kept as read, so the quality gate rejects it visibly.
+    Digits are ASCII ``0-9`` only (full-width digits are refused, not read). A negative value is
+    kept as read, so the quality gate rejects it visibly; beyond :data:`MAX_TOKENS` (10^15) in
+    either direction the record is rejected.
     """
     if isinstance(value, bool) or value is None:
-        raise RecordError(f"total_tokens must be a decimal integer string, got {value!r}")
+        raise RecordError(f"total_tokens must be a decimal integer string, got {show(value)}")
+    number = None
+    if isinstance(value, int):
+        number = value
+    elif isinstance(value, str):
+        number = ascii_int("total_tokens", value)
+    if number is None:
+        raise RecordError(f"total_tokens must be a decimal integer string, got {show(value)}")
+    if abs(number) > MAX_TOKENS:
+        raise RecordError(
+            f"total_tokens {show(value)} is beyond the bound of {bound_text(MAX_TOKENS)} tokens a day "
+            "(a corrupt value; it would also overflow 64-bit sums)"
+        )
     if isinstance(value, int):
         repairs["total_tokens_json_integer"] += 1
-        number = value
-    elif isinstance(value, str) and _TOKENS_RE.fullmatch(value.strip()):
-        number = int(value.strip())
-    else:
-        raise RecordError(f"total_tokens must be a decimal integer string, got {value!r}")
-    if abs(number) > INT64_MAX:
-        raise RecordError(f"total_tokens {value!r} does not fit a 64-bit integer")
     return number
 
 
@@ -198,8 +214,9 @@ def parse_models_body(body: Any, file: str) -> TableParse:
         out.records_read += 1
         try:
             row = parse_openrouter_model(obj, out.repairs)
-        except RecordError as exc:
-            out.rejected.append({"file": file, "position": position, "reason": str(exc)})
+        except (RecordError, RecursionError) as exc:
+            reason = "nests JSON too deeply to be read" if isinstance(exc, RecursionError) else str(exc)
+            out.rejected.append({"file": file, "position": position, "reason": reason})
             continue
         if row["model_slug"] in seen:
             out.duplicates_collapsed += 1
@@ -236,13 +253,14 @@ def parse_rankings_body(body: Any, file: str, day: str) -> TableParse:
             try:
                 row_date = date.fromisoformat(str(obj.get("date")))
             except ValueError as exc:
-                raise RecordError(f"`date` {obj.get('date')!r} is not YYYY-MM-DD") from exc
+                raise RecordError(f"`date` {show(obj.get('date'))} is not YYYY-MM-DD") from exc
             permaslug = _str_or_none(obj.get("model_permaslug"))
             if permaslug is None:
                 raise RecordError("missing `model_permaslug`")
             tokens = parse_total_tokens(obj.get("total_tokens"), out.repairs)
-        except RecordError as exc:
-            out.rejected.append({"file": file, "position": position, "reason": str(exc)})
+        except (RecordError, RecursionError) as exc:
+            reason = "nests JSON too deeply to be read" if isinstance(exc, RecursionError) else str(exc)
+            out.rejected.append({"file": file, "position": position, "reason": reason})
             continue
         if row_date != target:
             out.rows_outside_day += 1
@@ -275,19 +293,10 @@ def parse_rankings_body(body: Any, file: str, day: str) -> TableParse:
 
 
 def _verify(day_path: Path) -> tuple[dict[str, Any], bool]:
-    """Verify the folder against its own manifest, else the day's entries under ``openrouter/``."""
-    unit = day_path / OPENROUTER_DIR
-    own = read_manifest(unit)
-    day_manifest = read_manifest(day_path) or {}
-    if own:
-        verify_manifest(unit, own)
-        return own, bool(own.get("synthetic"))
-    # A single-writer day (the demo archive) lists openrouter/ files in the day's manifest.
-    prefix = f"{OPENROUTER_DIR}/"
-    entries = {k: v for k, v in (day_manifest.get("files") or {}).items() if k.startswith(prefix)}
-    if entries:
-        verify_manifest(day_path, {"files": entries})
-    return day_manifest, bool(day_manifest.get("synthetic"))
+    """The signed day (archive.open_day): the folder's own manifest, else the day's, which then
+    lists the ``openrouter/`` files (a single-writer day such as the demo archive)."""
+    manifest = open_day(day_path, OPENROUTER_DIR)
+    return manifest, bool(manifest.get("synthetic"))
 
 
 def read_openrouter_day(day_path: Path, day: str) -> OpenRouterDay:

@@ -1,0 +1,65 @@
+"""The warehouse file is published whole: dbt builds a copy, which replaces it only if the build passed.
+
+Readers therefore see all of the previous build or all of the new one, never some marts of each; a
+build that fails or is killed half-way leaves the warehouse as it was (its copy is dropped by the
+next build). DuckDB keeps a write-ahead log beside a file (``<file>.wal``) until it checkpoints; a
+copy takes it along, and publishing removes the old file's, which must never be replayed onto the
+new one.
+"""
+
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+
+def _wal(path: Path) -> Path:
+    return path.with_name(path.name + ".wal")
+
+
+def build_path(warehouse: Path) -> Path:
+    """Where a build writes: beside the warehouse, so publishing is one rename on one filesystem."""
+    return Path(warehouse).with_name(Path(warehouse).name + ".build")
+
+
+def discard_build(warehouse: Path) -> None:
+    """Drop a build's copy (a failed build, or one a killed run left behind)."""
+    built = build_path(warehouse)
+    for path in (built, _wal(built)):
+        path.unlink(missing_ok=True)
+
+
+def start_build(warehouse: Path) -> Path:
+    """A fresh copy of the warehouse (with its log) for dbt to build into; returns its path."""
+    warehouse = Path(warehouse)
+    warehouse.parent.mkdir(parents=True, exist_ok=True)  # DuckDB makes no folders
+    discard_build(warehouse)
+    built = build_path(warehouse)
+    if warehouse.exists():
+        shutil.copyfile(warehouse, built)
+        if _wal(warehouse).exists():
+            shutil.copyfile(_wal(warehouse), _wal(built))
+    return built
+
+
+def _fsync(path: Path) -> None:
+    fd = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(fd)
+    finally:
+        os.close(fd)
+
+
+def publish_build(warehouse: Path) -> Path:
+    """Replace the warehouse by its finished build in one rename (readers see old or new)."""
+    warehouse = Path(warehouse)
+    built = build_path(warehouse)
+    _fsync(built)
+    if _wal(built).exists():  # not checkpointed (dbt closes cleanly, so rarely): it goes along
+        os.replace(_wal(built), _wal(warehouse))
+    else:
+        _wal(warehouse).unlink(missing_ok=True)
+    os.replace(built, warehouse)
+    _fsync(warehouse.parent)
+    return warehouse
