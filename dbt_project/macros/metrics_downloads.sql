@@ -2,6 +2,12 @@
   Downloads of mainline models grouped by one dimension (region, organization, family) per day or
   month, with each group's share of the period's total. One macro serves the six
   metrics_downloads_by_<dimension>_<grain> models, so their logic cannot drift apart.
+
+  Sums use safe_sum (128-bit): no total overflows, however large the counters. On the daily grain,
+  `ended_cumulative_downloads` is the last cumulative count of the group's models that ended on or
+  before the day (old `_id`s of re-created repositories, which metrics_model_downloads_daily stops
+  counting from their successor's first day): cumulative_downloads + ended_cumulative_downloads never
+  decreases.
 #}
 {% macro downloads_by(dimension, grain) %}
 {%- set period = 'snapshot_date' if grain == 'daily' else 'month' -%}
@@ -9,9 +15,9 @@ with grouped as (
     select
         {{ period }},
         {{ dimension }},
-        cast(sum(downloads) as bigint) as downloads,
-        cast(sum(cumulative_downloads) as bigint) as cumulative_downloads,
-        cast(sum(trailing_30d_downloads) as bigint) as trailing_30d_downloads,
+        {{ safe_sum('downloads') }} as downloads,
+        {{ safe_sum('cumulative_downloads') }} as cumulative_downloads,
+        {{ safe_sum('trailing_30d_downloads') }} as trailing_30d_downloads,
         count(*) as n_models,
         {%- if grain == 'daily' %}
         count(*) filter (where is_carried_forward) as n_models_carried_forward,
@@ -22,13 +28,48 @@ with grouped as (
         {%- endif %}
     from {{ ref('metrics_model_downloads_' ~ grain) }}
     group by {{ period }}, {{ dimension }}
+){% if grain == 'daily' %},
+
+-- Models that ended, with their last cumulative count.
+ended as (
+    select
+        model_uid,
+        any_value({{ dimension }}) as {{ dimension }},
+        any_value(superseded_on) as superseded_on,
+        arg_max(cumulative_downloads, snapshot_date) as last_cumulative_downloads
+    from {{ ref('metrics_model_downloads_daily') }}
+    where superseded_on is not null
+    group by model_uid
+),
+
+ended_by_day as (
+    select
+        grouped.snapshot_date,
+        grouped.{{ dimension }},
+        {{ safe_sum('ended.last_cumulative_downloads') }} as ended_cumulative_downloads
+    from grouped
+    inner join ended
+        on ended.{{ dimension }} is not distinct from grouped.{{ dimension }}
+        and ended.superseded_on <= grouped.snapshot_date
+    group by grouped.snapshot_date, grouped.{{ dimension }}
 )
+{%- endif %}
 
 select
-    *,
-    downloads / nullif(sum(downloads) over same_period, 0) as downloads_share,
-    cumulative_downloads / nullif(sum(cumulative_downloads) over same_period, 0) as cumulative_downloads_share,
-    trailing_30d_downloads / nullif(sum(trailing_30d_downloads) over same_period, 0) as trailing_30d_downloads_share
+    grouped.*,
+    {%- if grain == 'daily' %}
+    coalesce(ended_by_day.ended_cumulative_downloads, 0) as ended_cumulative_downloads,
+    {%- endif %}
+    grouped.downloads / nullif({{ safe_sum('grouped.downloads') }} over same_period, 0) as downloads_share,
+    grouped.cumulative_downloads / nullif({{ safe_sum('grouped.cumulative_downloads') }} over same_period, 0)
+        as cumulative_downloads_share,
+    grouped.trailing_30d_downloads / nullif({{ safe_sum('grouped.trailing_30d_downloads') }} over same_period, 0)
+        as trailing_30d_downloads_share
 from grouped
-window same_period as (partition by {{ period }})
+{%- if grain == 'daily' %}
+left join ended_by_day
+    on ended_by_day.snapshot_date = grouped.snapshot_date
+    and ended_by_day.{{ dimension }} is not distinct from grouped.{{ dimension }}
+{%- endif %}
+window same_period as (partition by grouped.{{ period }})
 {% endmacro %}

@@ -1,6 +1,11 @@
 -- One row per model (`_id`), described by its latest snapshot, with the report's
 -- mainline rules applied. Scalar rules are dbt vars; name/library/tag patterns are the
 -- seed `mainline_exclusion_rules`.
+--
+-- A repository deleted and re-created under the same repo id is two models: the old `_id` ends
+-- the day its repo id is first seen under a later model (`superseded_on`, `superseded_by_uid`;
+-- see int_hub__models_keyed for the day that shows both), and from that day on it is no longer
+-- counted, not even carried forward (agg_downloads_by_region_daily, metrics_model_downloads_daily).
 with latest as (
     select *
     from {{ ref('int_hub__models_keyed') }}
@@ -26,6 +31,22 @@ named as (
         history.n_ids_seen
     from latest
     inner join history using (model_uid)
+),
+
+-- A model whose current repo id is seen under another model after the model's own last snapshot
+-- has ended (deleted, its repo id re-created or taken by another repository): that model and the
+-- first such day. (A rename is no ending: the renamed model's current repo id is its new one.)
+successors as (
+    select
+        named.model_uid,
+        later.model_uid as superseded_by_uid,
+        later.snapshot_date as superseded_on
+    from named
+    inner join {{ ref('int_hub__models_keyed') }} as later
+        on later.model_id = named.model_id
+        and later.model_uid <> named.model_uid
+        and later.snapshot_date > named.last_snapshot_date
+    qualify row_number() over (partition by named.model_uid order by later.snapshot_date, later.model_uid) = 1
 ),
 
 params as (
@@ -138,8 +159,11 @@ select
     classified.mainline_exclusion_reason,
     classified.first_snapshot_date,
     classified.last_snapshot_date,
-    classified.n_ids_seen > 1 as was_renamed
+    classified.n_ids_seen > 1 as was_renamed,
+    successors.superseded_by_uid,
+    successors.superseded_on
 from classified
+left join successors using (model_uid)
 left join {{ ref('size_buckets') }} as buckets
     on classified.total_params_b >= buckets.min_params_b
     and (buckets.max_params_b is null or classified.total_params_b < buckets.max_params_b)

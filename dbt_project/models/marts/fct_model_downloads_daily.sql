@@ -5,24 +5,36 @@
         unique_key=['model_uid', 'snapshot_date'],
         on_schema_change='fail',
         post_hook=[
-            "delete from {{ this }} where starts_with(model_uid, 'id:') and model_uid in
-             (select raw_model_uid from {{ ref('int_hub__models_keyed') }} where model_uid_origin = 'resolved_by_repo_id')",
+            "delete from {{ this }} as stored where not exists (
+                select 1 from {{ ref('int_hub__models_keyed') }} as keyed
+                where keyed.model_uid = stored.model_uid and keyed.snapshot_date = stored.snapshot_date)",
         ],
     )
 }}
--- Daily downloads per model, for the partition window [min_date, max_date).
+-- Daily downloads per model, one row per model (`model_uid` as resolved in int_hub__models_keyed)
+-- and captured day.
 --
 -- The Hub's `downloadsAllTime` is cumulative but occasionally revised downwards. We keep each
 -- model's running maximum as its cumulative count, so a revision never produces a negative
 -- day and the recovery after it is never counted twice; the day's downloads are the growth
 -- of that running maximum since the model's previous snapshot (which spans any gap of
--- missing days, so nothing is double counted). History before the window is read from the
--- raw snapshots, so a window can be (re)built alone and gives the same rows every time.
--- Models are keyed by `model_uid` as resolved in int_hub__models_keyed.
+-- missing days, so nothing is double counted). History is read from the raw snapshots.
+--
+-- Incremental runs re-derive everything that depends on the landed days, so any order of
+-- backfills (and re-landing a day in the middle) gives the same table as a full build:
+--   * every day from the window's first day (var `min_date`, the earliest changed day) to the
+--     last landed day is recomputed, not only the window [min_date, max_date): a changed day moves
+--     the deltas, running maxima and previous snapshots of the days after it;
+--   * a model whose stored days before the window no longer match int_hub__models_keyed (a day
+--     stored under a surrogate `id:<repo id>` that now resolves to the real `_id`, e.g. the first
+--     live day after a history backfill; a day the model no longer has, e.g. the old `_id` of a
+--     re-created repository) is recomputed whole, under its current key;
+--   * the post-hook deletes every stored row whose (model, day) int_hub__models_keyed no longer
+--     has (the surrogate-keyed copies of re-keyed days, the dropped days), so a model has one series.
+-- A full build (the first one, or --full-refresh) builds every landed day.
 with observations as (
-    select model_uid, raw_model_uid, model_id, snapshot_date, created_at, downloads_30d, downloads_all_time
+    select model_uid, model_id, snapshot_date, created_at, downloads_30d, downloads_all_time
     from {{ ref('int_hub__models_keyed') }}
-    where snapshot_date < date '{{ var("max_date") }}'
 ),
 
 capture_days as (
@@ -49,7 +61,25 @@ series as (
     from observations
     inner join capture_days using (snapshot_date)
     window by_day as (partition by model_uid order by snapshot_date)
+){% if is_incremental() %},
+
+-- Models whose stored days before the window differ from their days in int_hub__models_keyed.
+stored_before_window as (
+    select model_uid, snapshot_date from {{ this }}
+    where snapshot_date < date '{{ var("min_date") }}'
+),
+
+keyed_before_window as (
+    select model_uid, snapshot_date from observations
+    where snapshot_date < date '{{ var("min_date") }}'
+),
+
+rekeyed_models as (
+    select model_uid from (select * from keyed_before_window except select * from stored_before_window)
+    union
+    select model_uid from (select * from stored_before_window except select * from keyed_before_window)
 )
+{%- endif %}
 
 select
     model_uid,
@@ -73,14 +103,7 @@ select
     -- ...and every day the counter stays below its earlier maximum (deltas clamped to 0 meanwhile).
     coalesce(downloads_all_time < previous_cumulative, false) as is_below_running_max
 from series
-where snapshot_date >= date '{{ var("min_date") }}'
 {% if is_incremental() %}
-    -- Days stored earlier under a surrogate key (`id:<repo id>`, history without `_id`) that now
-    -- resolves to the real `_id` (e.g. the first live day after a history backfill): re-emitted
-    -- under the real key, and the post-hook deletes the surrogate-keyed copies, so every model
-    -- has one series. Once re-keyed, nothing matches here any more.
-    or (
-        raw_model_uid <> model_uid
-        and raw_model_uid in (select model_uid from {{ this }} where starts_with(model_uid, 'id:'))
-    )
+where snapshot_date >= date '{{ var("min_date") }}'
+    or model_uid in (select model_uid from rekeyed_models)
 {% endif %}

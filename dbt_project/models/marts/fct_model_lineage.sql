@@ -1,9 +1,23 @@
 -- One row per (child, parent, relation) from each child's latest snapshot, malformed parents
 -- dropped (they are counted in `int_hub__model_lineage_edges` / `agg_lineage_rejections`).
+--
+-- A parent is declared by repo id. Several models can have had that repo id (a repository deleted
+-- and re-created under the same repo id: the old `_id` ended, see dim_models.superseded_on); the
+-- parent is the one holding it now: not superseded, else the latest captured, then the later
+-- `createdAt`, then the greater `_id`. So each edge is one row.
 with latest_edges as (
     select *
     from {{ ref('int_hub__model_lineage_edges') }}
     qualify snapshot_date = max(snapshot_date) over (partition by child_uid)
+),
+
+current_holders as (
+    select model_uid, model_id
+    from {{ ref('dim_models') }}
+    qualify row_number() over (
+        partition by model_id
+        order by superseded_on is not null, last_snapshot_date desc, created_at desc nulls last, model_uid desc
+    ) = 1
 )
 
 select distinct
@@ -19,5 +33,5 @@ select distinct
     edges.declared_in
 from latest_edges as edges
 inner join {{ ref('dim_models') }} as models on models.model_uid = edges.child_uid
-left join {{ ref('dim_models') }} as parents on parents.model_id = edges.parent_id
+left join current_holders as parents on parents.model_id = edges.parent_id
 where edges.parent_is_valid

@@ -3,7 +3,8 @@
 -- top N (one row per N in var `concentration_top_n`) and the Herfindahl-Hirschman index, the sum
 -- of the squared shares (on the 0..1 scale in `hhi`, the antitrust 0..10,000 scale in
 -- `hhi_points`). Downloads are the month's growth of the cumulative counts (see
--- `metrics_model_downloads_monthly`); entities without downloads that month are left out.
+-- `metrics_model_downloads_monthly`); entities without downloads that month are left out. Sums
+-- use safe_sum (128-bit: no overflow).
 with monthly as (
     select month, model_uid, model_id, organization, downloads
     from {{ ref('metrics_model_downloads_monthly') }}
@@ -13,7 +14,7 @@ entities as (
     select month, 'model' as entity_type, model_uid as entity_key, model_id as entity_name, downloads
     from monthly
     union all
-    select month, 'organization', organization, organization, sum(downloads)
+    select month, 'organization', organization, organization, {{ safe_sum('downloads') }}
     from monthly
     group by month, organization
 ),
@@ -24,7 +25,7 @@ shares as (
         entity_type,
         entity_name,
         downloads,
-        downloads / sum(downloads) over same_group as share,
+        downloads / {{ safe_sum('downloads') }} over same_group as share,
         row_number() over (partition by month, entity_type order by downloads desc, entity_key) as rank
     from entities
     where downloads > 0
@@ -35,7 +36,7 @@ indices as (
     select
         month,
         entity_type,
-        cast(sum(downloads) as bigint) as total_downloads,
+        {{ safe_sum('downloads') }} as total_downloads,
         count(*) as n_entities,
         sum(share * share) as hhi,
         arg_min(entity_name, rank) as largest_entity

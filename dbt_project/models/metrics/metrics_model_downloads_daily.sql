@@ -2,6 +2,8 @@
 -- cumulative downloads carried forward over days it is missing (as `agg_downloads_by_region_daily`
 -- does), the day's downloads and its trailing-30-day downloads. Every download metric is a sum
 -- of these rows, so all of them treat missing days, revisions and new models the same way.
+-- A model that ended (the old `_id` of a re-created repository, `dim_models.superseded_on`) has
+-- rows up to the day before its successor appears only: a repo id counts once per day.
 with capture_days as (
     select distinct snapshot_date from {{ ref('fct_model_downloads_daily') }}
 ),
@@ -16,6 +18,7 @@ mainline as (
         size_bucket,
         size_bucket_order,
         total_params_b,
+        superseded_on,
         created_at::date as created_date
     from {{ ref('dim_models') }}
     where is_mainline
@@ -50,6 +53,7 @@ carried as (
     asof inner join observed
         on observed.model_uid = mainline.model_uid
         and observed.snapshot_date <= capture_days.snapshot_date
+    where mainline.superseded_on is null or capture_days.snapshot_date < mainline.superseded_on
 ),
 
 windowed as (
@@ -80,6 +84,7 @@ select
     size_bucket,
     size_bucket_order,
     total_params_b,
+    superseded_on,
     observed_on,
     observed_on < snapshot_date as is_carried_forward,
     downloads,

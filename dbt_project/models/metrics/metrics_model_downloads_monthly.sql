@@ -25,7 +25,7 @@ select
     daily.family,
     daily.region,
     daily.size_bucket,
-    sum(daily.downloads) as downloads,
+    {{ safe_sum('daily.downloads') }} as downloads,
     max_by(daily.cumulative_downloads, daily.snapshot_date) as cumulative_downloads,
     max_by(daily.trailing_30d_downloads, daily.snapshot_date) as trailing_30d_downloads,
     count(*) filter (where not daily.is_carried_forward) as n_days_observed,

@@ -25,7 +25,7 @@ last_day as (
 ),
 
 family_totals as (
-    select models.region, models.family, sum(models.cumulative_downloads) as cumulative_downloads
+    select models.region, models.family, {{ safe_sum('models.cumulative_downloads') }} as cumulative_downloads
     from models
     inner join last_day on models.snapshot_date = last_day.last_date
     where models.region in ('{{ leader }}', '{{ follower }}')
@@ -59,13 +59,13 @@ series as (
     select
         scenarios.scenario,
         capture_days.snapshot_date,
-        coalesce(sum(models.cumulative_downloads) filter (where models.region = '{{ leader }}'), 0)
+        coalesce({{ safe_sum('models.cumulative_downloads') }} filter (where models.region = '{{ leader }}'), 0)
             as leader_cumulative,
-        coalesce(sum(models.cumulative_downloads) filter (where models.region = '{{ follower }}'), 0)
+        coalesce({{ safe_sum('models.cumulative_downloads') }} filter (where models.region = '{{ follower }}'), 0)
             as follower_cumulative,
-        coalesce(sum(models.trailing_30d_downloads) filter (where models.region = '{{ leader }}'), 0)
+        coalesce({{ safe_sum('models.trailing_30d_downloads') }} filter (where models.region = '{{ leader }}'), 0)
             as leader_trailing_30d,
-        coalesce(sum(models.trailing_30d_downloads) filter (where models.region = '{{ follower }}'), 0)
+        coalesce({{ safe_sum('models.trailing_30d_downloads') }} filter (where models.region = '{{ follower }}'), 0)
             as follower_trailing_30d
     from scenarios
     cross join capture_days

@@ -35,7 +35,7 @@ observed as (
     select
         snapshot_date,
         inference_category,
-        sum(total_tokens) as total_tokens,
+        {{ safe_sum('total_tokens') }} as total_tokens,
         count(*) filter (where not is_other_bucket) as n_models
     from facts
     group by snapshot_date, inference_category
@@ -47,7 +47,7 @@ select
     categories.category_kind,
     categories.is_open_weights,
     categories.sort_order,
-    cast(coalesce(observed.total_tokens, 0) as bigint) as total_tokens,
+    coalesce(observed.total_tokens, 0) as total_tokens,
     coalesce(observed.total_tokens, 0) / cast(days.day_total_tokens as double) as token_share,
     coalesce(observed.n_models, 0) as n_models,
     days.day_total_tokens,

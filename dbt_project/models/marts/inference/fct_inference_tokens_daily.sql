@@ -90,7 +90,8 @@ joined as (
         rankings.is_other_bucket,
         rankings.rank,
         rankings.total_tokens,
-        sum(rankings.total_tokens) over (partition by rankings.ranking_date) as day_total_tokens,
+        -- 128-bit (safe_sum): the day's total cannot overflow, however large the counts.
+        {{ safe_sum('rankings.total_tokens') }} over (partition by rankings.ranking_date) as day_total_tokens,
         catalogue_match.model_slug as openrouter_model_slug,
         catalogue_match.name as openrouter_model_name,
         day_catalogue.catalogue_date as catalogue_snapshot_date,
@@ -129,7 +130,7 @@ select
     is_other_bucket,
     rank,
     total_tokens,
-    cast(day_total_tokens as bigint) as day_total_tokens,
+    day_total_tokens,
     case when day_total_tokens > 0 then total_tokens / cast(day_total_tokens as double) end as token_share,
     openrouter_model_slug,
     openrouter_model_name,
