@@ -371,6 +371,32 @@ def main(argv: list[str] | None = None) -> int:
     except (ValueError, FileNotFoundError) as exc:
         print(f"atom: {exc}", file=sys.stderr)
         return 2
+    except Exception as exc:
+        explained = explain_storage_error(exc)
+        if explained is None:
+            raise
+        print(f"atom: {explained}", file=sys.stderr)
+        return 2
+
+
+def explain_storage_error(exc: BaseException) -> str | None:
+    """One line for a storage failure (read-only place, full disk, no permission), naming the path;
+    None for anything else. Dagster's SQLite run storage reports these in its own words."""
+    if isinstance(exc, OSError) and exc.strerror:
+        where = f"{exc.filename}: " if exc.filename else ""
+        return f"{where}{exc.strerror}. Nothing after this point was written; fix the place, then rerun."
+    text = str(exc)
+    for needle, what in (
+        ("readonly database", "is read-only"),
+        ("database or disk is full", "is on a full disk"),
+        ("unable to open database file", "cannot be opened"),
+    ):
+        if needle in text:
+            return (
+                f"Dagster's run database (under the data directory's dagster_home/) {what}: "
+                f"{text.strip().splitlines()[0][:300]}. Fix the place (ATOM_DATA_DIR), then rerun."
+            )
+    return None
 
 
 if __name__ == "__main__":

@@ -133,3 +133,33 @@ def test_a_range_is_cut_to_the_partitions_with_one_line_per_cut(tmp_path):
         cut_to_partitions(["2025-12-31"], settings, said.append) == []
         and said[-1] == "Nothing to backfill in that range."
     )
+
+
+def test_a_full_disk_or_read_only_place_is_one_line_naming_the_path(tmp_path, monkeypatch, capsys):
+    import errno
+
+    from atom_dagster import cli, runner
+
+    archive = tmp_path / "archive"
+    archive.mkdir()
+    full = OSError(errno.ENOSPC, "No space left on device", str(tmp_path / "data" / "raw" / "x.parquet"))
+
+    def no_space(*_args, **_kwargs):
+        raise full
+
+    monkeypatch.setattr(runner, "backfill", no_space)
+    monkeypatch.setattr(cli, "prepare", lambda: None)
+    args = ["backfill", "--archive", str(archive), "--start", "2026-01-01", "--end", "2026-01-01"]
+    assert cli.main([*args, "--data-dir", str(tmp_path / "data")]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err == [
+        f"atom: {tmp_path}/data/raw/x.parquet: No space left on device. Nothing after this point was"
+        " written; fix the place, then rerun."
+    ]
+    # Dagster's SQLite run storage says it in its own words; the line names what it is.
+    readonly = RuntimeError("(sqlite3.OperationalError) attempt to write a readonly database")
+    explained = cli.explain_storage_error(readonly)
+    assert explained.startswith(
+        "Dagster's run database (under the data directory's dagster_home/) is read-only"
+    )
+    assert cli.explain_storage_error(RuntimeError("something else")) is None
