@@ -25,7 +25,7 @@ DAYS = ["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04"]
 UID = {k: f"{k.lower() * 4}{i:020x}" for i, k in enumerate("ABCDEFG")}
 
 
-def _model(
+def hub_model(
     uid: str,
     model_id: str,
     all_time: int,
@@ -60,12 +60,14 @@ def models_for(day_index: int) -> tuple[list[dict], list[dict]]:
     """(first-party page, third-party page) for day 0..3."""
     a = [1_000_000, 1_100_000, 1_050_000, 1_200_000][day_index]
     first = [
-        _model(UID["A"], "Qwen/Qwen2.5-7B-Instruct", a, "2024-09-16T11:55:40.000Z", safetensors=7_615_616_512)
+        hub_model(
+            UID["A"], "Qwen/Qwen2.5-7B-Instruct", a, "2024-09-16T11:55:40.000Z", safetensors=7_615_616_512
+        )
     ]
     if day_index in (0, 3):
         b = 5_000_000 if day_index == 0 else 5_600_000
         first.append(
-            _model(
+            hub_model(
                 UID["B"],
                 "meta-llama/Llama-3.1-8B-Instruct",
                 b,
@@ -75,11 +77,11 @@ def models_for(day_index: int) -> tuple[list[dict], list[dict]]:
             )
         )
     glm = "THUDM/glm-4-9b-chat" if day_index < 2 else "zai-org/glm-4-9b-chat"
-    first.append(_model(UID["C"], glm, 300_000 + 500 * day_index, "2024-06-04T08:00:00.000Z"))
+    first.append(hub_model(UID["C"], glm, 300_000 + 500 * day_index, "2024-06-04T08:00:00.000Z"))
     if day_index >= 2:
         d = 200_000 if day_index == 2 else 250_000
         first.append(
-            _model(
+            hub_model(
                 UID["D"],
                 "mistralai/Mistral-Small-3.2-24B-Instruct-2506",
                 d,
@@ -88,7 +90,7 @@ def models_for(day_index: int) -> tuple[list[dict], list[dict]]:
             )
         )
     first.append(
-        _model(
+        hub_model(
             UID["G"],
             "Qwen/Qwen3-Embedding-0.6B",
             900_000,
@@ -98,7 +100,7 @@ def models_for(day_index: int) -> tuple[list[dict], list[dict]]:
         )
     )
     third = [
-        _model(
+        hub_model(
             UID["E"],
             "someuser/qwen-sft",
             50,
@@ -106,7 +108,7 @@ def models_for(day_index: int) -> tuple[list[dict], list[dict]]:
             tags=["base_model:Qwen/Qwen2.5-7B-Instruct", "base_model:finetune:Qwen/Qwen2.5-7B-Instruct"],
             baseModels={"relation": "finetune", "models": [{"id": "Qwen/Qwen2.5-7B-Instruct"}]},
         ),
-        _model(
+        hub_model(
             UID["F"],
             "someuser/broken-lineage",
             10,

@@ -35,7 +35,7 @@ import pytest
 from atom_dagster.settings import load_settings
 from atom_dagster.sources.archive import ArchiveWriter
 from tests.fixtures.history.hub_stats import HubStatsServer, commit_item, install, model, write_models_parquet
-from tests.small_archive import _model as api_model
+from tests.small_archive import hub_model as api_model
 
 DAYS = ["2025-03-01", "2025-03-08", "2025-03-15", "2025-03-22", "2025-03-29"]
 QWEN = [1_000_000, 1_200_000, 1_150_000, 1_400_000, 1_500_000]

@@ -21,6 +21,7 @@ from atom_dagster.landing.tables import hub_models
 from atom_dagster.runner import backfill
 from atom_dagster.settings import load_settings
 from atom_dagster.sources.archive import ArchiveWriter
+from tests.small_archive import hub_model
 
 DAYS = ["2026-10-01", "2026-10-02", "2026-10-03"]
 HUGE_DAY = DAYS[1]
@@ -39,23 +40,7 @@ MODELS = {  # _id -> (repo id, createdAt, downloadsAllTime on days 1 and 3)
 def write_day(archive: Path, day: str) -> None:
     page = []
     for uid, (model_id, created, all_time) in MODELS.items():
-        page.append(
-            {
-                "_id": uid,
-                "id": model_id,
-                "author": model_id.split("/")[0],
-                "downloads": all_time // 10,
-                "downloadsAllTime": all_time,
-                "likes": 5,
-                "createdAt": created,
-                "lastModified": created,
-                "tags": ["transformers", "safetensors", "text-generation", "license:apache-2.0"],
-                "pipeline_tag": "text-generation",
-                "library_name": "transformers",
-                "gated": False,
-                "safetensors": {"parameters": {"BF16": 7_615_616_512}, "total": 7_615_616_512},
-            }
-        )
+        page.append(hub_model(uid, model_id, all_time, created, safetensors=7_615_616_512))
     writer = ArchiveWriter(archive, day, source="archive", fixed_time=f"{day}T23:59:00+00:00")
     writer.write_body(
         "hub/models/page-0001.json",

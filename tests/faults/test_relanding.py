@@ -21,6 +21,7 @@ import pytest
 from atom_dagster.runner import backfill
 from atom_dagster.settings import load_settings
 from atom_dagster.sources.archive import ArchiveWriter
+from tests.small_archive import hub_model
 
 DAYS = ["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05"]
 CORRECTED_DAY = DAYS[2]
@@ -46,21 +47,7 @@ SERIES = {
 
 def model(key: str, all_time: int) -> dict:
     model_id, created, _ = SERIES[key]
-    obj = {
-        "_id": UID[key],
-        "id": model_id,
-        "author": model_id.split("/")[0],
-        "downloads": all_time // 10,
-        "downloadsAllTime": all_time,
-        "likes": 5,
-        "createdAt": created,
-        "lastModified": created,
-        "tags": ["transformers", "safetensors", "text-generation", "license:apache-2.0"],
-        "pipeline_tag": "text-generation",
-        "library_name": "transformers",
-        "gated": False,
-        "safetensors": {"parameters": {"BF16": 7_615_616_512}, "total": 7_615_616_512},
-    }
+    obj = hub_model(UID[key], model_id, all_time, created, safetensors=7_615_616_512)
     if key == "E":
         obj["tags"] += [f"base_model:{QWEN}", f"base_model:finetune:{QWEN}"]
         obj["baseModels"] = {"relation": "finetune", "models": [{"id": QWEN}]}
