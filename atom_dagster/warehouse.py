@@ -13,6 +13,8 @@ import os
 import shutil
 from pathlib import Path
 
+from atom_dagster.landing.write_audit_publish import fsync_path
+
 
 def _wal(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
@@ -43,23 +45,15 @@ def start_build(warehouse: Path) -> Path:
     return built
 
 
-def _fsync(path: Path) -> None:
-    fd = os.open(path, os.O_RDONLY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
 def publish_build(warehouse: Path) -> Path:
     """Replace the warehouse by its finished build in one rename (readers see old or new)."""
     warehouse = Path(warehouse)
     built = build_path(warehouse)
-    _fsync(built)
+    fsync_path(built)
     if _wal(built).exists():  # not checkpointed (dbt closes cleanly, so rarely): it goes along
         os.replace(_wal(built), _wal(warehouse))
     else:
         _wal(warehouse).unlink(missing_ok=True)
     os.replace(built, warehouse)
-    _fsync(warehouse.parent)
+    fsync_path(warehouse.parent)
     return warehouse

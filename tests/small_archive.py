@@ -144,3 +144,14 @@ def write_small_archive(root: Path, days: list[str] = DAYS) -> Path:
         )
         writer.finish()
     return root
+
+
+def write_hub_day(archive: Path, day: str, page: list[dict]) -> Path:
+    """One signed archive day holding one Hub listing page (the fault tests' hand-made days)."""
+    writer = ArchiveWriter(archive, day, source="archive", fixed_time=f"{day}T23:59:00+00:00")
+    writer.write_body(
+        "hub/models/page-0001.json",
+        json.dumps(page).encode(),
+        request={"endpoint": "/api/models", "status": 200, "page": 1},
+    )
+    return writer.finish()

@@ -85,7 +85,8 @@ def _release(staged: Path) -> None:
         lock.release()
 
 
-def _fsync_dir(path: Path) -> None:
+def fsync_path(path: Path) -> None:
+    """Flush a file (or a folder's entries) to disk, so a rename that follows survives a power cut."""
     fd = os.open(path, os.O_RDONLY)
     try:
         os.fsync(fd)
@@ -124,7 +125,7 @@ def promote(staged: Path, raw_root: Path, day: str, table: str) -> Path:
         final_dir.mkdir(parents=True, exist_ok=True)
         final = final_dir / DATA_FILE
         os.replace(staged, final)
-        _fsync_dir(final_dir)
+        fsync_path(final_dir)
         shutil.rmtree(staged.parent, ignore_errors=True)
     finally:
         _release(staged)

@@ -10,7 +10,6 @@ dbt build covers day 2 as well. Every sum of counters in marts and metrics is 12
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
@@ -20,8 +19,7 @@ from atom_dagster.landing import write_audit_publish as wap
 from atom_dagster.landing.tables import hub_models
 from atom_dagster.runner import backfill
 from atom_dagster.settings import load_settings
-from atom_dagster.sources.archive import ArchiveWriter
-from tests.small_archive import hub_model
+from tests.small_archive import hub_model, write_hub_day
 
 DAYS = ["2026-10-01", "2026-10-02", "2026-10-03"]
 HUGE_DAY = DAYS[1]
@@ -41,13 +39,7 @@ def write_day(archive: Path, day: str) -> None:
     page = []
     for uid, (model_id, created, all_time) in MODELS.items():
         page.append(hub_model(uid, model_id, all_time, created, safetensors=7_615_616_512))
-    writer = ArchiveWriter(archive, day, source="archive", fixed_time=f"{day}T23:59:00+00:00")
-    writer.write_body(
-        "hub/models/page-0001.json",
-        json.dumps(page).encode(),
-        request={"endpoint": "/api/models", "status": 200, "page": 1},
-    )
-    writer.finish()
+    write_hub_day(archive, day, page)
 
 
 def land_huge_day(settings, scratch: Path) -> None:

@@ -15,7 +15,6 @@ every dbt test passes, on the first build and on every rerun.
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
@@ -23,8 +22,7 @@ import pytest
 
 from atom_dagster.runner import backfill
 from atom_dagster.settings import load_settings
-from atom_dagster.sources.archive import ArchiveWriter
-from tests.small_archive import hub_model
+from tests.small_archive import hub_model, write_hub_day
 
 DAYS = ["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05"]
 REPO = "Qwen/Qwen2.5-7B-Instruct"
@@ -62,13 +60,7 @@ def model(uid: str, all_time: int) -> dict:
 def write_archive(archive: Path) -> None:
     for index, day in enumerate(DAYS):
         page = [model(uid, m[2][index]) for uid, m in MODELS.items() if m[2][index] is not None]
-        writer = ArchiveWriter(archive, day, source="archive", fixed_time=f"{day}T23:59:00+00:00")
-        writer.write_body(
-            "hub/models/page-0001.json",
-            json.dumps(page).encode(),
-            request={"endpoint": "/api/models", "status": 200, "page": 1},
-        )
-        writer.finish()
+        write_hub_day(archive, day, page)
 
 
 def query(settings, sql: str, params: list | None = None) -> list[tuple]:

@@ -12,7 +12,6 @@ half-way. Landing the days in another order (later days first) gives the same wa
 
 from __future__ import annotations
 
-import json
 from pathlib import Path
 
 import duckdb
@@ -20,8 +19,7 @@ import pytest
 
 from atom_dagster.runner import backfill
 from atom_dagster.settings import load_settings
-from atom_dagster.sources.archive import ArchiveWriter
-from tests.small_archive import hub_model
+from tests.small_archive import hub_model, write_hub_day
 
 DAYS = ["2026-10-01", "2026-10-02", "2026-10-03", "2026-10-04", "2026-10-05"]
 CORRECTED_DAY = DAYS[2]
@@ -60,13 +58,7 @@ def write_day(archive: Path, day: str, corrections: dict[str, int] | None = None
     counts = {key: series[2][index] for key, series in SERIES.items()}
     counts.update(corrections or {})
     page = [model(key, n) for key, n in counts.items() if n is not None]
-    writer = ArchiveWriter(archive, day, source="archive", fixed_time=f"{day}T23:59:00+00:00")
-    writer.write_body(
-        "hub/models/page-0001.json",
-        json.dumps(page).encode(),
-        request={"endpoint": "/api/models", "status": 200, "page": 1},
-    )
-    writer.finish()
+    write_hub_day(archive, day, page)
 
 
 def settings_for(root: Path, archive: Path):
