@@ -677,6 +677,8 @@ def iter_records(day_path: Path, subdir: str) -> Iterator[ArchiveRecord]:
                             raise ArchiveError(
                                 f"{rel}, line {lineno}: not valid JSON ({exc.msg}, column {exc.colno})."
                             ) from exc
+                        except UnicodeDecodeError:
+                            raise  # not UTF-8: "cannot be read", below
                         except (RecursionError, ValueError) as exc:
                             raise _undecodable(f"{rel}, line {lineno}", exc) from exc
                 else:
@@ -687,6 +689,8 @@ def iter_records(day_path: Path, subdir: str) -> Iterator[ArchiveRecord]:
                             f"{rel}: not valid JSON ({exc.msg} at line {exc.lineno}, column {exc.colno});"
                             " the page may be truncated."
                         ) from exc
+                    except UnicodeDecodeError:
+                        raise  # not UTF-8: "cannot be read", below
                     except (RecursionError, ValueError) as exc:
                         raise _undecodable(rel, exc) from exc
                     if not isinstance(page, list):
