@@ -66,16 +66,18 @@ def first_archived_day(archive: Path) -> str | None:
     return days[0] if days else None
 
 
-def prepare() -> Path:
-    """Parse the dbt project so the manifest exists before Dagster loads definitions.
+def prepare(force: bool = False) -> Path:
+    """Parse the dbt project so the manifest exists before Dagster loads definitions; a manifest
+    newer than every file of the dbt project is kept (a parse costs seconds per command).
 
     The manifest names relations, not paths: the warehouse and raw paths reach dbt as vars at
     run time, so one manifest serves every data directory.
     """
-    from atom_dagster.assets.dbt_models import dbt_resource, project_handle
+    from atom_dagster.assets.dbt_models import dbt_resource, manifest_is_current, project_handle
 
     project = project_handle()
-    dbt_resource().cli(["--quiet", "parse"], target_path=project.target_path).wait()
+    if force or not manifest_is_current(project):
+        dbt_resource().cli(["--quiet", "parse"], target_path=project.target_path).wait()
     return project.manifest_path
 
 
@@ -344,7 +346,7 @@ def main(argv: list[str] | None = None) -> int:
     ui.set_defaults(func=cmd_ui)
 
     prep = sub.add_parser("prepare", help="build the dbt manifest that Dagster loads")
-    prep.set_defaults(func=lambda _args: print(prepare()) or 0)
+    prep.set_defaults(func=lambda _args: print(prepare(force=True)) or 0)
 
     archive = sub.add_parser("archive", help="work on the snapshot archive (sign a day assembled by hand)")
     archive_sub = archive.add_subparsers(dest="archive_command", required=True)

@@ -1,6 +1,6 @@
 -- One row per model (`_id`), described by its latest snapshot, with the report's
 -- mainline rules applied. Scalar rules are dbt vars; name/library/tag patterns are the
--- seed `mainline_exclusion_rules`.
+-- seed `mainline_exclusion_rules`, families the seed `model_families`.
 --
 -- A repository deleted and re-created under the same repo id is two models: the old `_id` ends
 -- the day its repo id is first seen under a later model (`superseded_on`, `superseded_by_uid`;
@@ -68,25 +68,15 @@ params as (
     left join {{ ref('parameter_overrides') }} as overrides on overrides.model_id = named.model_id
 ),
 
-families as (
+-- The family and the first exclusion rule each model matches, from the seeds model_families and
+-- mainline_exclusion_rules as one CASE of constant patterns (macros/pattern_rules.sql: a join on the
+-- pattern column would be a nested loop that recompiles every pattern for every row).
+matched as (
     select
         named.model_uid,
-        min_by(fam.family, fam.priority) as family
+        {{ model_family('named.model_name') }} as family,
+        {{ mainline_exclusion_rule('named.model_name', 'named.library_name', 'named.tags') }} as rule_id
     from named
-    inner join {{ ref('model_families') }} as fam on regexp_matches(named.model_name, fam.pattern)
-    group by named.model_uid
-),
-
-rule_hits as (
-    select
-        named.model_uid,
-        min_by(rules.rule_id, rules.priority) as rule_id
-    from named
-    inner join {{ ref('mainline_exclusion_rules') }} as rules
-        on (rules.applies_to = 'model_name' and regexp_matches(named.model_name, rules.pattern))
-        or (rules.applies_to = 'library_name' and regexp_matches(coalesce(named.library_name, ''), rules.pattern))
-        or (rules.applies_to = 'tag' and len(list_filter(named.tags, lambda t: regexp_matches(t, rules.pattern))) > 0)
-    group by named.model_uid
 ),
 
 joined as (
@@ -96,15 +86,14 @@ joined as (
         orgs.country_code,
         orgs.region,
         coalesce(orgs.is_tracked, false) as is_first_party,
-        coalesce(families.family, regexp_extract(named.model_name, '^[A-Za-z]+')) as family,
+        coalesce(matched.family, regexp_extract(named.model_name, '^[A-Za-z]+')) as family,
         params.total_params_b,
         params.params_source,
-        rule_hits.rule_id as exclusion_rule
+        matched.rule_id as exclusion_rule
     from named
     left join {{ ref('dim_organizations') }} as orgs on orgs.namespace = named.namespace
     left join params using (model_uid)
-    left join families using (model_uid)
-    left join rule_hits using (model_uid)
+    left join matched using (model_uid)
 ),
 
 classified as (
