@@ -37,7 +37,11 @@ def _stats(con: duckdb.DuckDBPyConnection, relation: str) -> dict[str, Any]:
 def with_table_stats(
     events: Iterable[Any], warehouse: DuckDBResource, manifest: Mapping[str, Any]
 ) -> Iterator[Any]:
-    """Yield dbt events, adding row count and a preview to each model/seed output."""
+    """Yield dbt events, adding row count and a preview to each table/seed output.
+
+    Views are not counted: counting one computes it over all its input (a staging view reads every
+    raw partition), a cost that would grow with history on every build.
+    """
     events = list(events)  # dbt has finished (and released its lock) once this returns
     nodes = manifest.get("nodes", {})
     if not Path(warehouse.database).exists():
@@ -46,8 +50,9 @@ def with_table_stats(
     with warehouse.get_connection() as con:
         for event in events:
             unique_id = event.metadata.get("unique_id") if isinstance(event, dg.Output) else None
-            relation = nodes.get(getattr(unique_id, "value", unique_id), {}).get("relation_name")
-            if relation:
+            node = nodes.get(getattr(unique_id, "value", unique_id), {})
+            relation = node.get("relation_name")
+            if relation and (node.get("config") or {}).get("materialized") != "view":
                 # An ephemeral or failed model has no table to describe.
                 with contextlib.suppress(duckdb.Error):
                     event = event.with_metadata({**event.metadata, **_stats(con, relation)})
