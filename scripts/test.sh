@@ -17,4 +17,5 @@ elif [ ! -x /usr/bin/chromium ]; then
 fi
 export HF_HUB_DISABLE_TELEMETRY=1 DAGSTER_DISABLE_TELEMETRY=1 GX_ANALYTICS_ENABLED=False
 .venv/bin/ruff check .
-exec .venv/bin/python -m pytest -q -p no:cacheprovider "$@"
+# Two workers (pytest-xdist; tests/conftest.py keeps each file, and tests/ui, on one worker).
+exec .venv/bin/python -m pytest -q -p no:cacheprovider -n 2 "$@"

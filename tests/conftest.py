@@ -28,6 +28,35 @@ def pytest_configure(config):
     _MANIFEST.append(prepare())
 
 
+# Folders whose files run whole backfills (a minute or more each) go first, so that the two
+# workers of pytest-xdist are not left with one long file at the end; unit tests fill the gaps.
+_HEAVY_FIRST = ("tests/faults/", "tests/e2e/", "tests/metrics/", "tests/ui/")
+
+
+def _weight(item: pytest.Item) -> int:
+    path = item.nodeid.split("::", 1)[0]
+    return next((i for i, folder in enumerate(_HEAVY_FIRST) if path.startswith(folder)), len(_HEAVY_FIRST))
+
+
+def pytest_collection_modifyitems(session, config, items):
+    items.sort(key=_weight)  # stable: the order within a folder stays
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_xdist_make_scheduler(config, log):
+    """Under pytest-xdist (scripts/test.sh runs two workers): a test file runs whole on one worker,
+    and so does the folder tests/ui, whose files share one session backfill (ui_data); module and
+    session fixtures that build a warehouse are then built once, not once per worker."""
+    from xdist.scheduler import LoadScopeScheduling
+
+    class ByFileAndUiFolder(LoadScopeScheduling):
+        def _split_scope(self, nodeid: str) -> str:
+            path = nodeid.split("::", 1)[0]
+            return "tests/ui" if path.startswith("tests/ui/") else path
+
+    return ByFileAndUiFolder(config, log)
+
+
 @pytest.fixture(scope="session")
 def dbt_manifest():
     """The manifest parsed for this session."""

@@ -1,11 +1,11 @@
-"""`atom backfill` of a 31-day SYNTHETIC demo archive with one broken day, run twice.
+"""`atom backfill` of a 9-day SYNTHETIC demo archive with one broken day, run twice.
 
 python -m tests.faults.backfill_job ROOT
 
 Writes ``ROOT/results.json``: for each run its exit code, printed summary, the sha256 of every
 raw Parquet file and of every table and view of the warehouse. ``test_backfill_twice.py``
-compares them. The tests' conftest starts this in the background when the session collects
-that module (the two backfills take a minute; the other tests run meanwhile).
+compares them. Without pytest-xdist, the tests' conftest starts this in the background when the
+session collects that module (the other tests run meanwhile).
 """
 
 from __future__ import annotations
@@ -19,8 +19,8 @@ from datetime import date
 from pathlib import Path
 
 START = date(2026, 10, 1)
-DAYS = 31
-BAD_DAY = "2026-10-16"
+DAYS = 9
+BAD_DAY = "2026-10-05"
 BAD_PAGE = "hub/models/Qwen-0001.json"
 
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ def real_http():
         set_client_factory(previous)
 
 
-# --- the two 30-day backfills of test_backfill_twice.py run in the background ----------------
+# --- without pytest-xdist, the two backfills of test_backfill_twice.py run in the background --
 # They take about a minute of mostly single-core work; started when the session collects that
 # module, they overlap with the rest of the suite, and the module's tests (moved to the end of
 # the session) pick up their results.
@@ -42,7 +43,9 @@ BACKFILL_JOB = pytest.StashKey[tuple]()  # (process, root, log file)
 @pytest.hookimpl(trylast=True)  # after -k / -m deselection: start the job only if its tests run
 def pytest_collection_modifyitems(session, config, items):
     selected = [item for item in items if Path(str(item.path)) == BACKFILL_MODULE]
-    if not selected or config.option.collectonly:
+    # Under pytest-xdist every worker collects every test: the fixture runs the job on demand in
+    # the one worker that gets the module (the other worker is the overlap then).
+    if not selected or config.option.collectonly or os.environ.get("PYTEST_XDIST_WORKER"):
         return
     items[:] = [item for item in items if item not in selected] + selected
     import subprocess
