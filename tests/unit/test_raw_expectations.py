@@ -203,3 +203,20 @@ def test_counts_beyond_the_bound_fail_the_gate_too():
     outcome = validate_raw_hub_models(df, COLUMNS)
     assert _types(outcome) == ["expect_column_values_to_be_between"]
     assert outcome.failures[0]["column"] == "likes"
+
+
+def test_the_suite_sees_every_column_but_only_the_values_it_reads():
+    from atom_dagster.landing.tables.hub_models import RAW_TABLE
+    from atom_dagster.quality.gate import columns_read, frame_for_suite
+
+    suite = RAW_TABLE.suite(RAW_TABLE.columns, None)
+    df = pd.DataFrame(
+        {"model_uid": ["a"], "downloads_30d": [3], "tags": [["gguf", "x"]], "lineage": [[{"parent_id": "p"}]]}
+    )
+    seen = frame_for_suite(df, suite)
+    assert list(seen.columns) == list(df.columns)
+    assert {"model_uid", "model_id", "downloads_30d", "downloads_all_time", "likes"} <= columns_read(suite)
+    assert seen["model_uid"].tolist() == ["a"] and seen["downloads_30d"].tolist() == [3]
+    # Values no expectation reads are not handed over (nor fingerprinted by GX).
+    assert seen["tags"].tolist() == [None] and seen["lineage"].tolist() == [None]
+    assert df["tags"].tolist() == [["gguf", "x"]]  # the staged frame itself is untouched
