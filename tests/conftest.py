@@ -49,6 +49,10 @@ def pytest_xdist_make_scheduler(config, log):
     session fixtures that build a warehouse are then built once, not once per worker."""
     from xdist.scheduler import LoadScopeScheduling
 
+    # Keep the collection order (heavy folders first): xdist's default reorders scopes by their
+    # number of tests, which puts the long one-test files (a kill mid-build) at the very end.
+    config.option.loadscopereorder = False
+
     class ByFileAndUiFolder(LoadScopeScheduling):
         def _split_scope(self, nodeid: str) -> str:
             path = nodeid.split("::", 1)[0]

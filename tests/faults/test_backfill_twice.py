@@ -36,7 +36,7 @@ from atom_dagster.settings import load_settings
 from tests.faults.backfill_job import BAD_DAY, BAD_PAGE, DAYS, raw_hashes, table_hashes
 from tests.faults.helpers import PYTHON
 
-REMATERIALIZED = "2026-10-20"
+REMATERIALIZED = "2026-10-08"  # a landed day of the job's range, after the broken one
 HOLD = """
 import sys, duckdb
 con = duckdb.connect(sys.argv[1], read_only=sys.argv[2] == "ro")
