@@ -64,6 +64,27 @@ def dbt_project() -> DbtProject:
     return project
 
 
+# What a passed build keeps of its run folder (dbt_project/target/<step>-<run>-<hash>/): the
+# results, per node. The rest (manifest, parse cache, compiled SQL, a debug log of ~10 MB) is
+# ~15 MB a build, which a daily schedule would pile up for ever. A failed build keeps everything.
+KEPT_AFTER_SUCCESS = {"run_results.json"}
+
+
+def prune_run_folder(target: Path) -> None:
+    """Delete a passed build's dbt artifacts except :data:`KEPT_AFTER_SUCCESS`."""
+    import shutil
+
+    if not target.is_dir():
+        return
+    for entry in target.iterdir():
+        if entry.name in KEPT_AFTER_SUCCESS:
+            continue
+        if entry.is_dir() and not entry.is_symlink():
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            entry.unlink(missing_ok=True)
+
+
 def dbt_resource() -> DbtCliResource:
     # The pinned dbt beside this Python, whatever PATH says (a venv used without `activate`).
     return DbtCliResource(
@@ -183,5 +204,6 @@ def build_dbt_assets(partitions: dg.PartitionsDefinition, project: DbtProject) -
             if isinstance(event, dg.Output):  # the date range this materialization covers
                 event = event.with_metadata({**event.metadata, "partition_window": window})
             yield event
+        prune_run_folder(Path(invocation.target_path))
 
     return atom_dbt_models

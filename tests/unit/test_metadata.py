@@ -1,4 +1,5 @@
-"""Row counts and previews added to dbt materializations: tables and seeds yes, views no."""
+"""Row counts and previews added to dbt materializations (tables and seeds yes, views no); a
+passed build's dbt run folder pruned to its results."""
 
 from __future__ import annotations
 
@@ -43,3 +44,16 @@ def test_tables_and_seeds_get_counts_and_previews_views_are_not_computed(tmp_pat
 
 def test_markdown_table_renders_header_and_rows():
     assert markdown_table(["a", "b"], [(1, None)]) == "| a | b |\n|---|---|\n| 1 | None |\n"
+
+
+def test_a_passed_build_keeps_only_its_run_results(tmp_path):
+    from atom_dagster.assets.dbt_models import prune_run_folder
+
+    run = tmp_path / "atom_dbt_models-abc1234-def5678"
+    (run / "compiled" / "atom").mkdir(parents=True)
+    (run / "compiled" / "atom" / "m.sql").write_text("select 1")
+    for name in ("run_results.json", "manifest.json", "partial_parse.msgpack", "dbt.log"):
+        (run / name).write_text("x")
+    prune_run_folder(run)
+    assert sorted(p.name for p in run.iterdir()) == ["run_results.json"]
+    prune_run_folder(tmp_path / "missing")  # nothing to prune: no error
