@@ -130,7 +130,7 @@ def make_day(root: Path, n_models: int) -> tuple[Path, int, float]:
     scale = max(0.01, (n_models - FIRST_PARTY_APPROX) / DERIVATIVES_PER_SCALE)
     archive = root / "archive"
     generate_demo_archive(archive, date.fromisoformat(DAY), 1, scale=scale)
-    pages = sorted((archive / DAY / "hub" / "models").glob("page-*.json"))
+    pages = sorted((archive / DAY / "hub" / "models").glob("*.json"))
     objects = sum(len(json.loads(p.read_text())) for p in pages)
     return archive, objects, sum(p.stat().st_size for p in pages) / 1e6
 
@@ -148,7 +148,7 @@ def atom_regions(data: Path) -> dict[str, int]:
 
 def bench(n_models: int, reps: int, work: Path) -> dict:
     archive, objects, mb = make_day(work, n_models)
-    pages = str(archive / DAY / "hub" / "models" / "page-*.json")
+    pages = str(archive / DAY / "hub" / "models" / "*.json")
     script = work / "floor.py"
     script.write_text(FLOOR_SCRIPT)
     orgs = REPO / "dbt_project" / "seeds" / "organizations.csv"
