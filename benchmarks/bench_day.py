@@ -11,7 +11,7 @@ generator (its archive's own JSON shape), then runs, interleaved, ``--reps`` tim
   -> the day's downloads by region of the first-party models).
 
 Each run is its own process tree; peak memory is the largest sum of the tree's resident sets,
-sampled every 0.1 s. The floor's region totals are checked equal to atom's (``dim_models``) for the
+sampled every 0.25 s. The floor's region totals are checked equal to atom's (``dim_models``) for the
 day. Prints a Markdown table (machine, sizes, median and min times, ratio, peak memory) and writes
 it to ``--out`` when given. Not a test: nothing is asserted about time.
 """
@@ -83,18 +83,25 @@ class Run:
 
 
 def _tree_rss_mb(pid: int) -> float:
-    import psutil
-
-    try:
-        proc = psutil.Process(pid)
-        procs = [proc, *proc.children(recursive=True)]
-    except psutil.Error:
-        return 0.0
-    total = 0
-    for p in procs:
-        with contextlib.suppress(psutil.Error):  # a child that exited meanwhile
-            total += p.memory_info().rss
-    return total / 1e6
+    """Resident memory of ``pid`` and all its descendants, in MB (Linux /proc)."""
+    parents: dict[int, int] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        with contextlib.suppress(OSError, ValueError, IndexError):
+            # The command name may hold spaces and parentheses: the fields follow the last ')'.
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+            parents[int(stat.parent.name)] = int(fields[1])
+    tree, frontier = {pid}, [pid]
+    while frontier:
+        children = [child for child, parent in parents.items() if parent in frontier]
+        frontier = [c for c in children if c not in tree]
+        tree.update(frontier)
+    total_kb = 0
+    for member in tree:
+        with contextlib.suppress(OSError, ValueError):
+            for line in Path(f"/proc/{member}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    total_kb += int(line.split()[1])
+    return total_kb / 1e3
 
 
 def measure(command: list[str], cwd: Path = REPO) -> Run:
@@ -108,7 +115,7 @@ def measure(command: list[str], cwd: Path = REPO) -> Run:
         nonlocal peak
         while not done.is_set():
             peak = max(peak, _tree_rss_mb(proc.pid))
-            time.sleep(0.1)
+            time.sleep(0.25)
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
