@@ -13,6 +13,7 @@ nothing was written; :func:`connect_warehouse` is the readers' side of the same 
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import re
@@ -55,21 +56,39 @@ def days_between(start: date, end: date, stride: int = 1) -> list[str]:
 
 
 # DuckDB allows one writer per file: every dbt step is in pool "duckdb", limited to one at a time.
+# The event log is Dagster's SQLite one with its connections kept open (atom_dagster.event_log).
+INSTANCE_MARKER = "# atom's Dagster instance settings: atom rewrites this file while this line is in it."
 INSTANCE_CONFIG = """\
+{marker}
 concurrency:
   pools:
     default_limit: 1
 telemetry:
   enabled: false
+event_log_storage:
+  module: atom_dagster.event_log
+  class: PooledSqliteEventLogStorage
+  config:
+    base_dir: {runs}
 """
+# What atom wrote before it had the marker line: replaced as atom's own.
+_EARLIER_CONFIG = "concurrency:\n  pools:\n    default_limit: 1\ntelemetry:\n  enabled: false\n"
 
 
 def ensure_instance_config(home: Path) -> Path:
-    """Write ``dagster.yaml`` (pool limit, no telemetry) into a new DAGSTER_HOME; keep a user's own."""
+    """Write ``dagster.yaml`` (pool limit, no telemetry, the event log) into DAGSTER_HOME.
+
+    A file atom wrote is kept current (the event log's folder follows a moved data directory);
+    a user's own file (without atom's marker line) is left as it is.
+    """
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text(INSTANCE_CONFIG)
+    # Dagster's default place for the SQLite event log, so existing run history is read as before.
+    runs = json.dumps(str((home / "history" / "runs").resolve()) + os.sep)
+    wanted = INSTANCE_CONFIG.format(marker=INSTANCE_MARKER, runs=runs)
+    current = config.read_text() if config.exists() else None
+    if current is None or (current != wanted and (INSTANCE_MARKER in current or current == _EARLIER_CONFIG)):
+        config.write_text(wanted)
     return config
 
 

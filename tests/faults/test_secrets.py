@@ -197,8 +197,13 @@ def test_secrets_never_leak_from_capture_dagster_logs_or_errors(secrets, tmp_pat
     assert leaks == []
     assert _grep(tmp_path, needles) == []
 
-    # The search covered what it claims to: Dagster's SQLite event log holds the capture's log lines.
+    # The search covered what it claims to: Dagster's SQLite event log (a database file and, while
+    # a connection is open, its write-ahead log) holds the capture's log lines.
     home = data_dir / "dagster_home"
-    event_logs = [p for p in home.rglob("*.db") if b"models (requests so far" in p.read_bytes()]
+    event_logs = [
+        p
+        for p in (*home.rglob("*.db"), *home.rglob("*.db-wal"))
+        if b"models (requests so far" in p.read_bytes()
+    ]
     assert event_logs, sorted(str(p) for p in home.rglob("*"))
     assert (settings.archive_dir / f"{day}.first" / "MANIFEST.json").exists()
