@@ -5,6 +5,10 @@ build that fails or is killed half-way leaves the warehouse as it was (its copy 
 next build). DuckDB keeps a write-ahead log beside a file (``<file>.wal``) until it checkpoints; a
 copy takes it along, and publishing removes the old file's, which must never be replayed onto the
 new one.
+
+A run may build in several dbt steps (the unpartitioned models, the partitioned incremental model,
+the marts over it): the copy belongs to the run that started it (its id is written beside it), the
+run's later steps build into the same copy, and its last step publishes it.
 """
 
 from __future__ import annotations
@@ -20,6 +24,10 @@ def _wal(path: Path) -> Path:
     return path.with_name(path.name + ".wal")
 
 
+def _owner_file(warehouse: Path) -> Path:
+    return Path(warehouse).with_name(Path(warehouse).name + ".build.run")
+
+
 def build_path(warehouse: Path) -> Path:
     """Where a build writes: beside the warehouse, so publishing is one rename on one filesystem."""
     return Path(warehouse).with_name(Path(warehouse).name + ".build")
@@ -28,12 +36,25 @@ def build_path(warehouse: Path) -> Path:
 def discard_build(warehouse: Path) -> None:
     """Drop a build's copy (a failed build, or one a killed run left behind)."""
     built = build_path(warehouse)
-    for path in (built, _wal(built)):
+    for path in (built, _wal(built), _owner_file(warehouse)):
         path.unlink(missing_ok=True)
 
 
-def start_build(warehouse: Path) -> Path:
-    """A fresh copy of the warehouse (with its log) for dbt to build into; returns its path."""
+def build_owner(warehouse: Path) -> str | None:
+    """The run id that owns the unpublished build copy, if there is one."""
+    if not build_path(warehouse).exists():
+        return None
+    try:
+        return _owner_file(warehouse).read_text().strip() or None
+    except OSError:
+        return None
+
+
+def start_build(warehouse: Path, owner: str | None = None) -> Path:
+    """A fresh copy of the warehouse (with its log) for dbt to build into; returns its path.
+
+    ``owner`` (a run id) is recorded beside the copy, so the run's later dbt steps find it.
+    """
     warehouse = Path(warehouse)
     warehouse.parent.mkdir(parents=True, exist_ok=True)  # DuckDB makes no folders
     discard_build(warehouse)
@@ -42,6 +63,8 @@ def start_build(warehouse: Path) -> Path:
         shutil.copyfile(warehouse, built)
         if _wal(warehouse).exists():
             shutil.copyfile(_wal(warehouse), _wal(built))
+    if owner:
+        _owner_file(warehouse).write_text(owner)
     return built
 
 
@@ -55,5 +78,6 @@ def publish_build(warehouse: Path) -> Path:
     else:
         _wal(warehouse).unlink(missing_ok=True)
     os.replace(built, warehouse)
+    _owner_file(warehouse).unlink(missing_ok=True)
     fsync_path(warehouse.parent)
     return warehouse

@@ -1,7 +1,11 @@
-"""dbt models as Dagster assets: one `dbt build` per partition window (tests become checks)."""
+"""dbt models as Dagster assets: three `dbt build` steps per run into one warehouse build."""
 
+import contextlib
 import json
-from collections.abc import Mapping
+import os
+import shutil
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -16,8 +20,8 @@ from dagster_dbt import (
 from dagster_duckdb import DuckDBResource
 
 from atom_dagster.assets.metadata import with_table_stats
+from atom_dagster.assets.run_build import build_in_run
 from atom_dagster.settings import DBT_PROJECT_DIR, dbt_executable
-from atom_dagster.warehouse import discard_build, publish_build, start_build
 
 # What dbt writes into the project folder; everything else there is input to `dbt parse`.
 _DBT_OUTPUTS = {"target", "logs", "dbt_packages"}
@@ -72,8 +76,6 @@ KEPT_AFTER_SUCCESS = {"run_results.json"}
 
 def prune_run_folder(target: Path) -> None:
     """Delete a passed build's dbt artifacts except :data:`KEPT_AFTER_SUCCESS`."""
-    import shutil
-
     if not target.is_dir():
         return
     for entry in target.iterdir():
@@ -154,56 +156,138 @@ def describe_dbt_test(test: Mapping[str, Any]) -> str:
 translator = AtomDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
 
 
-def dbt_vars(context: dg.AssetExecutionContext, warehouse: DuckDBResource, raw_dir: str) -> dict[str, str]:
-    """The run's partition window as dbt vars ``[min_date, max_date)`` (a backfill = one window),
-    and the paths dbt reads and writes (profiles.yml and the raw sources take them as vars)."""
-    window = context.partition_time_window
-    return {
-        "min_date": window.start.strftime("%Y-%m-%d"),
-        "max_date": window.end.strftime("%Y-%m-%d"),
-        "warehouse_path": warehouse.database,
-        "raw_dir": raw_dir,
-    }
+# The one incremental model. It alone is partitioned in Dagster (its days are what a partition
+# means); the models before it and the marts over it rebuild whole, unpartitioned.
+DAILY_MODEL = "fct_model_downloads_daily"
 
 
-def build_dbt_assets(partitions: dg.PartitionsDefinition, project: DbtProject) -> dg.AssetsDefinition:
-    """The dbt models as partitioned assets: one `dbt build` per partition window."""
+@dataclass(frozen=True)
+class DbtStep:
+    """One `dbt build` step of a run: a dbt selection, partitioned or not."""
+
+    name: str
+    select: str
+    exclude: str | None
+    partitioned: bool
+
+
+# In build order. A run builds them into one copy of the warehouse, published by its last step.
+DBT_STEPS = (
+    DbtStep("atom_dbt_models", "fqn:*", f"{DAILY_MODEL}+", partitioned=False),
+    DbtStep("atom_dbt_daily", DAILY_MODEL, None, partitioned=True),
+    DbtStep("atom_dbt_download_marts", f"{DAILY_MODEL}+", DAILY_MODEL, partitioned=False),
+)
+DBT_STEP_NAMES = frozenset(step.name for step in DBT_STEPS)
+
+
+def dbt_vars(context: dg.AssetExecutionContext, warehouse_path: Path, raw_dir: str) -> dict[str, str]:
+    """The paths dbt reads and writes (profiles.yml and the raw sources take them as vars), and the
+    run's partition window as ``[min_date, max_date)`` (a backfill = one window; only the
+    incremental model reads it). Every dbt step of a run passes the same vars, so the later steps
+    reuse the first one's parse (dbt re-parses everything when vars change)."""
+    args = {"warehouse_path": str(warehouse_path), "raw_dir": raw_dir}
+    if context.has_partition_key or context.has_partition_key_range:
+        window = context.partition_time_window
+        args |= {"min_date": window.start.strftime("%Y-%m-%d"), "max_date": window.end.strftime("%Y-%m-%d")}
+    return args
+
+
+PARTIAL_PARSE = "partial_parse.msgpack"
+
+
+def parse_cache(warehouse: Path) -> Path:
+    """dbt's parse of the last build into ``warehouse`` (valid for the same vars, profile and files)."""
+    return Path(warehouse).with_name(f"{Path(warehouse).name}.dbt_{PARTIAL_PARSE}")
+
+
+def run_target_path(context: dg.AssetExecutionContext, warehouse: Path) -> Path:
+    """A fresh dbt target folder for this step (dagster-dbt's naming), seeded with the cached parse.
+
+    dbt checks a partial parse against its vars, profile and every file's checksum and re-parses
+    what differs, so a stale cache costs a parse, never a wrong build.
+    """
+    import uuid
+
+    name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
+    target = Path(DBT_PROJECT_DIR) / "target" / name
+    target.mkdir(parents=True)
+    with contextlib.suppress(OSError):  # no cache yet: dagster-dbt seeds it from the project's parse
+        shutil.copyfile(parse_cache(warehouse), target / PARTIAL_PARSE)
+    return target
+
+
+def keep_parse(target: Path, warehouse: Path) -> None:
+    """Keep this build's parse for the run's next dbt step (replaced in one rename)."""
+    parsed = target / PARTIAL_PARSE
+    if parsed.exists():
+        cache = parse_cache(warehouse)
+        partial = cache.with_name(cache.name + ".tmp")
+        shutil.copyfile(parsed, partial)
+        os.replace(partial, cache)
+
+
+def run_dbt_step(context: dg.AssetExecutionContext) -> Iterator[Any]:
+    """`dbt build` of the step's selection into the run's copy of the warehouse, which the run's
+    last dbt step publishes. A failed build discards it: the warehouse keeps the previous set."""
+    dbt: DbtCliResource = context.resources.dbt
+    warehouse = Path(context.resources.warehouse.database)
+    partitioned = context.assets_def.partitions_def is not None
+    with build_in_run(context, warehouse, DBT_STEP_NAMES) as build:
+        args = dbt_vars(context, build.path, context.resources.raw_data.raw_dir)
+        window = f"{args['min_date']} .. {args['max_date']} (exclusive)" if partitioned else None
+        context.log.info(f"dbt build ({'window ' + window if window else 'whole tables'})")
+        invocation = dbt.cli(
+            ["build", "--vars", json.dumps(args)],
+            context=context,
+            raise_on_error=False,
+            target_path=run_target_path(context, warehouse),
+        )
+        events = list(invocation.stream())  # dbt has finished (and closed the copy) once this returns
+        keep_parse(Path(invocation.target_path), warehouse)
+        if not invocation.is_successful():
+            # What the tests found is still reported; no model of this step is recorded as built.
+            yield from (e for e in events if isinstance(e, dg.AssetCheckResult))
+            raise dg.Failure(
+                description=(
+                    f"{invocation.get_error()}\n\nNothing was published: the warehouse keeps the "
+                    "previous build's tables, all of them (a run's build is published whole or not at "
+                    "all, so this includes what earlier dbt steps of this run built)."
+                )
+            )
+    # Row counts and previews of what this step built: from the published file, or the copy.
+    stats_from = DuckDBResource(database=str(build.readable), connection_config={"access_mode": "READ_ONLY"})
+    for event in with_table_stats(events, stats_from, invocation.manifest):
+        if isinstance(event, dg.Output) and window:  # the date range this materialization covers
+            event = event.with_metadata({**event.metadata, "partition_window": window})
+        yield event
+    prune_run_folder(Path(invocation.target_path))
+
+
+def build_dbt_step(
+    step: DbtStep, partitions: dg.PartitionsDefinition, project: DbtProject
+) -> dg.AssetsDefinition:
+    """One dbt step as a multi-asset: partitioned with a single-run backfill policy, or not."""
 
     @dbt_assets(
         manifest=project.manifest_path,
         project=project,
-        partitions_def=partitions,
+        name=step.name,
+        select=step.select,
+        exclude=step.exclude,
+        partitions_def=partitions if step.partitioned else None,
         dagster_dbt_translator=translator,
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool="duckdb",
         required_resource_keys={"dbt", "warehouse", "raw_data"},
     )
-    def atom_dbt_models(context: dg.AssetExecutionContext):
-        """`dbt build` of the selection for the partition window; dbt tests report as asset checks."""
-        dbt: DbtCliResource = context.resources.dbt
-        warehouse: DuckDBResource = context.resources.warehouse
-        args = dbt_vars(context, warehouse, context.resources.raw_data.raw_dir)
-        window = f"{args['min_date']} .. {args['max_date']} (exclusive)"
-        context.log.info(f"dbt build for window {window}")
-        # dbt builds a copy; the marts are published as one set only if the whole build passed.
-        args["warehouse_path"] = str(start_build(Path(warehouse.database)))
-        invocation = dbt.cli(["build", "--vars", json.dumps(args)], context=context, raise_on_error=False)
-        events = list(invocation.stream())  # dbt has finished (and closed the copy) once this returns
-        if not invocation.is_successful():
-            discard_build(Path(warehouse.database))
-            # What the tests found is still reported; no model is recorded as materialized.
-            yield from (e for e in events if isinstance(e, dg.AssetCheckResult))
-            raise dg.Failure(
-                description=(
-                    f"{invocation.get_error()}\n\nNothing was published: the warehouse keeps the previous "
-                    "build's tables, all of them (a build is published whole or not at all)."
-                )
-            )
-        publish_build(Path(warehouse.database))
-        for event in with_table_stats(events, warehouse, invocation.manifest):
-            if isinstance(event, dg.Output):  # the date range this materialization covers
-                event = event.with_metadata({**event.metadata, "partition_window": window})
-            yield event
-        prune_run_folder(Path(invocation.target_path))
+    def _step(context: dg.AssetExecutionContext):
+        """`dbt build` of this step's models into the run's build of the warehouse; tests report as checks."""
+        yield from run_dbt_step(context)
 
-    return atom_dbt_models
+    return _step
+
+
+def build_dbt_assets(partitions: dg.PartitionsDefinition, project: DbtProject) -> list[dg.AssetsDefinition]:
+    """The dbt models as three steps: the models before the incremental one (unpartitioned), the
+    incremental daily fact (partitioned), and the marts over it (unpartitioned)."""
+    return [build_dbt_step(step, partitions, project) for step in DBT_STEPS]

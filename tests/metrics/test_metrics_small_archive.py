@@ -59,22 +59,27 @@ def query(settings, sql: str) -> list[tuple]:
 def test_dbt_unit_tests_run_and_pass_inside_the_dagster_build(settings):
     import dagster as dg
 
+    from atom_dagster.assets.dbt_models import DBT_STEPS
+    from atom_dagster.jobs import BUILD_MARTS_JOB
+
     instance = dg.DagsterInstance.from_config(str(settings.dagster_home))
-    run_ids = [record.dagster_run.run_id for record in instance.get_run_records()]
-    results = [
-        json.loads(path.read_text())
-        for run_id in run_ids
-        for path in (Path(DBT_PROJECT_DIR) / "target").glob(
-            f"atom_dbt_models-{run_id[:7]}-*/run_results.json"
-        )
+    builds = [
+        r.dagster_run.run_id for r in instance.get_run_records() if r.dagster_run.job_name == BUILD_MARTS_JOB
     ]
-    assert len(results) == 2, "one dbt build per backfill window"
-    manifest = json.loads((Path(DBT_PROJECT_DIR) / "target" / "manifest.json").read_text())
+    assert len(builds) == 2, "one dbt build run per backfill window"
+    target = Path(DBT_PROJECT_DIR) / "target"
+    manifest = json.loads((target / "manifest.json").read_text())
     declared = {uid for uid in manifest["unit_tests"] if ".metrics_" in uid or ".dim_models." in uid}
     assert len(declared) >= 12
-    for result in results:
+    for run_id in builds:
+        # Each dbt step ran once in the run (its run folder kept only run_results.json).
+        folders = {step.name: sorted(target.glob(f"{step.name}-{run_id[:7]}-*")) for step in DBT_STEPS}
+        assert {name: len(found) for name, found in folders.items()} == {s.name: 1 for s in DBT_STEPS}
         unit = {
-            r["unique_id"]: r["status"] for r in result["results"] if r["unique_id"].startswith("unit_test.")
+            r["unique_id"]: r["status"]
+            for found in folders.values()
+            for r in json.loads((found[0] / "run_results.json").read_text())["results"]
+            if r["unique_id"].startswith("unit_test.")
         }
         assert declared <= set(unit), declared - set(unit)
         assert {unit[uid] for uid in declared} == {"pass"}
