@@ -375,13 +375,24 @@ def backfill(
                 wait_for_warehouse(settings.warehouse_path, warehouse_wait, log)
                 printed = run_log.capture_stdout() if run_log is not None else contextlib.nullcontext()
                 with printed:
+                    # One day runs as that partition (its checks then record per day); more as a range.
+                    window = (
+                        {"partition_key": first}
+                        if first == last
+                        else {
+                            "tags": {
+                                ASSET_PARTITION_RANGE_START_TAG: first,
+                                ASSET_PARTITION_RANGE_END_TAG: last,
+                            }
+                        }
+                    )
                     result = build_marts.execute_in_process(
                         instance=instance,
                         raise_on_error=False,
                         run_config=QUIET,
+                        partition_key=window.get("partition_key"),
                         tags={
-                            ASSET_PARTITION_RANGE_START_TAG: first,
-                            ASSET_PARTITION_RANGE_END_TAG: last,
+                            **window.get("tags", {}),
                             "atom/trigger": "cli-backfill",
                             PID_TAG: str(os.getpid()),
                         },

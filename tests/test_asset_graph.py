@@ -66,3 +66,27 @@ def test_raw_check_blocks_the_dbt_models(dbt_manifest):
     ]
     assert len(specs) == 1 and specs[0].blocking
     assert describe_graph()["assets"]["stg_hub__models"]["deps"] == ["raw/hub_models"]
+
+
+def test_only_the_incremental_model_and_its_dbt_tests_are_partitioned_among_the_dbt_assets(dbt_manifest):
+    from atom_dagster.assets.dbt_models import DAILY_MODEL, DBT_STEPS
+    from atom_dagster.definitions import build_assets
+    from atom_dagster.settings import load_settings
+
+    steps = {a.op.name: a for a in build_assets(load_settings()) if a.op.name in {s.name for s in DBT_STEPS}}
+    assert list(steps) == [s.name for s in DBT_STEPS]
+    partitioned = {
+        key.to_user_string()
+        for assets in steps.values()
+        for key in assets.keys
+        if assets.specs_by_key[key].partitions_def is not None
+    }
+    assert partitioned == {DAILY_MODEL}
+    checks = [
+        (spec.asset_key.to_user_string(), spec.partitions_def)
+        for a in steps.values()
+        for spec in a.check_specs
+    ]
+    daily_checks = [p for asset, p in checks if asset == DAILY_MODEL]
+    assert len(daily_checks) >= 5 and all(p is not None for p in daily_checks)  # one result per day
+    assert all(p is None for asset, p in checks if asset != DAILY_MODEL)

@@ -98,7 +98,16 @@ _GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts
 
 
 class AtomDbtTranslator(DagsterDbtTranslator):
-    """Groups by folder (staging / marts / seeds), marks DuckDB as the kind, names the owner."""
+    """Groups by folder (staging / marts / seeds), marks DuckDB as the kind, names the owner; the
+    dbt tests of a partitioned step are partitioned checks (each day's result shows on that day)."""
+
+    def __init__(
+        self,
+        settings: DagsterDbtTranslatorSettings | None = None,
+        check_partitions: dg.PartitionsDefinition | None = None,
+    ) -> None:
+        super().__init__(settings)
+        self.check_partitions = check_partitions
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -123,9 +132,13 @@ class AtomDbtTranslator(DagsterDbtTranslator):
     ) -> dg.AssetCheckSpec | None:
         # dbt tests have no description of their own: say what each one asserts.
         spec = super().get_asset_check_spec(asset_spec, manifest, unique_id, project)
-        if spec is None or spec.description:
-            return spec
-        return spec._replace(description=describe_dbt_test(manifest["nodes"].get(unique_id) or {}))
+        if spec is None:
+            return None
+        if not spec.description:
+            spec = spec._replace(description=describe_dbt_test(manifest["nodes"].get(unique_id) or {}))
+        if self.check_partitions is not None:
+            spec = spec._replace(partitions_def=self.check_partitions)
+        return spec
 
 
 def describe_dbt_test(test: Mapping[str, Any]) -> str:
@@ -150,10 +163,14 @@ def describe_dbt_test(test: Mapping[str, Any]) -> str:
     }.get(name, f"{name} on {column}")
     severity = ((test.get("config") or {}).get("severity") or "error").lower()
     effect = "blocks downstream assets on failure" if severity == "error" else "warns on failure"
-    return f"dbt test `{name}`: {rule} ({severity}: {effect})."
+    where = (test.get("config") or {}).get("where")
+    scope = f", on the rows where {where}" if where else ""
+    return f"dbt test `{name}`: {rule}{scope} ({severity}: {effect})."
 
 
-translator = AtomDbtTranslator(settings=DagsterDbtTranslatorSettings(enable_asset_checks=True))
+def translator(check_partitions: dg.PartitionsDefinition | None = None) -> AtomDbtTranslator:
+    """atom's translator: dbt tests as asset checks, partitioned as ``check_partitions``."""
+    return AtomDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True), check_partitions)
 
 
 # The one incremental model. It alone is partitioned in Dagster (its days are what a partition
@@ -275,7 +292,7 @@ def build_dbt_step(
         select=step.select,
         exclude=step.exclude,
         partitions_def=partitions if step.partitioned else None,
-        dagster_dbt_translator=translator,
+        dagster_dbt_translator=translator(partitions if step.partitioned else None),
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool="duckdb",
         required_resource_keys={"dbt", "warehouse", "raw_data"},

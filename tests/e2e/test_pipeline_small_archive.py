@@ -157,6 +157,17 @@ def test_rerunning_a_partition_changes_nothing(pipeline):
     assert raw_file.read_bytes() == raw_before
     assert table_hashes(settings) == before
 
+    # One day is one partition: the incremental model's dbt tests recorded their result on that day.
+    import dagster as dg
+
+    instance = dg.DagsterInstance.from_config(str(settings.dagster_home))
+    check = dg.AssetCheckKey(
+        dg.AssetKey("fct_model_downloads_daily"), "not_null_fct_model_downloads_daily_model_uid"
+    )
+    latest = instance.event_log_storage.get_asset_check_execution_history(check, limit=1)[0]
+    evaluation = latest.event.dagster_event.event_specific_data
+    assert (evaluation.passed, evaluation.partition) == (True, DAYS[1])
+
 
 def test_corrupted_page_fails_its_partition_and_keeps_earlier_ones(pipeline, tmp_path):
     from atom_dagster.runner import backfill

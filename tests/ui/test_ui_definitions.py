@@ -124,3 +124,14 @@ def test_every_asset_and_check_has_a_description_owner_and_kind(dbt_manifest):
         assert node.group_name and node.group_name != "default", f"{name} is in no named group"
     for check in graph.asset_check_keys:
         assert graph.get_check_spec(check).description, f"check {check.to_user_string()} has no description"
+
+
+def test_a_dbt_test_limited_by_where_says_which_rows_it_reads():
+    test = {
+        "test_metadata": {"name": "not_null", "kwargs": {"column_name": "uid"}},
+        "config": {"where": "d >= '2026-10-01'"},
+    }
+    assert describe_dbt_test(test) == (
+        "dbt test `not_null`: `uid` is never null, on the rows where d >= '2026-10-01' "
+        "(error: blocks downstream assets on failure)."
+    )
