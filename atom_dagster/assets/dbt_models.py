@@ -282,7 +282,8 @@ def run_dbt_step(context: dg.AssetExecutionContext) -> Iterator[Any]:
                 description=(
                     f"{invocation.get_error()}\n\nNothing was published: the warehouse keeps the "
                     "previous build's tables, all of them (a run's build is published whole or not at "
-                    "all, so this includes what earlier dbt steps of this run built)."
+                    "all: models that earlier dbt steps of this run report as materialized were built "
+                    "into the discarded copy, not into the warehouse)."
                 )
             )
     # Row counts and previews of what this step built: from the published file, or the copy.
