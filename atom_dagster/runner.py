@@ -376,23 +376,19 @@ def backfill(
                 printed = run_log.capture_stdout() if run_log is not None else contextlib.nullcontext()
                 with printed:
                     # One day runs as that partition (its checks then record per day); more as a range.
+                    one_day = first == last
                     window = (
-                        {"partition_key": first}
-                        if first == last
-                        else {
-                            "tags": {
-                                ASSET_PARTITION_RANGE_START_TAG: first,
-                                ASSET_PARTITION_RANGE_END_TAG: last,
-                            }
-                        }
+                        {}
+                        if one_day
+                        else {ASSET_PARTITION_RANGE_START_TAG: first, ASSET_PARTITION_RANGE_END_TAG: last}
                     )
                     result = build_marts.execute_in_process(
                         instance=instance,
                         raise_on_error=False,
                         run_config=QUIET,
-                        partition_key=window.get("partition_key"),
+                        partition_key=first if one_day else None,
                         tags={
-                            **window.get("tags", {}),
+                            **window,
                             "atom/trigger": "cli-backfill",
                             PID_TAG: str(os.getpid()),
                         },

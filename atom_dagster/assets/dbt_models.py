@@ -4,6 +4,7 @@ import contextlib
 import json
 import os
 import shutil
+import uuid
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -237,8 +238,6 @@ def run_target_path(context: dg.AssetExecutionContext, warehouse: Path) -> Path:
     dbt checks a partial parse against its vars, profile and every file's checksum and re-parses
     what differs, so a stale cache costs a parse, never a wrong build.
     """
-    import uuid
-
     name = f"{context.op_execution_context.op.name}-{context.run.run_id[:7]}-{uuid.uuid4().hex[:7]}"
     target = Path(DBT_PROJECT_DIR) / "target" / name
     target.mkdir(parents=True)
