@@ -7,6 +7,7 @@ atom docs [--serve] [--port 8080] generate (and serve) the dbt docs for the curr
 atom ui [--archive DIR]           start the Dagster UI (dagster dev) on the data directory
 atom prepare                      build the dbt manifest Dagster loads (done by the others too)
 atom archive sign DAY_DIR [--force]  write MANIFEST.json for a day assembled by hand
+atom reference update [--from PATH]  refresh ATOM's vendored reference lists (GitHub or a checkout)
 """
 
 from __future__ import annotations
@@ -282,6 +283,19 @@ def cmd_archive_sign(args) -> int:
     return 0
 
 
+def cmd_reference_update(args) -> int:
+    """Refresh the vendored ATOM reference lists and say what changed; a bad file changes nothing."""
+    from atom_dagster.sources import atom_reference
+
+    diff, source = atom_reference.update_reference(checkout=args.source, repository=args.repo, ref=args.ref)
+    print(f"ATOM reference data from {source['repository']} at commit {source['commit'] or 'unknown'}:")
+    for line in diff.lines():
+        print(f"  {line}")
+    counts = ", ".join(f"{n} {name}" for name, n in source["counts"].items())
+    print(f"Wrote {atom_reference.SEEDS_DIR} ({counts}). The next dbt build uses it.")
+    return 0
+
+
 def _quiet_known_warnings() -> None:
     """Third-party warnings that say nothing to a user of `atom` (they stay in the run logs)."""
     import warnings
@@ -364,6 +378,24 @@ def main(argv: list[str] | None = None) -> int:
         help="replace an existing manifest, accepting the files as they are now",
     )
     sign.set_defaults(func=cmd_archive_sign)
+
+    reference = sub.add_parser(
+        "reference", help="ATOM's reference lists (mainline universe, parameters, regions)"
+    )
+    reference_sub = reference.add_subparsers(dest="reference_command", required=True)
+    update = reference_sub.add_parser(
+        "update", help="refresh the vendored copy from Interconnects-AI/tracked-models; prints what changed"
+    )
+    update.add_argument(
+        "--from",
+        dest="source",
+        metavar="PATH",
+        type=lambda p: Path(p).absolute(),
+        help="a local checkout of the repository (for machines without network)",
+    )
+    update.add_argument("--repo", default="Interconnects-AI/tracked-models", help="GitHub owner/name")
+    update.add_argument("--ref", default="main", help="branch, tag or commit (default main)")
+    update.set_defaults(func=cmd_reference_update)
 
     args = parser.parse_args(argv)
     _quiet_known_warnings()

@@ -10,7 +10,7 @@ from __future__ import annotations
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
-from atom_dagster.assets.dbt_models import build_dbt_assets, dbt_project, dbt_resource
+from atom_dagster.assets.dbt_models import ModelVarsConfig, build_dbt_assets, dbt_project, dbt_resource
 from atom_dagster.assets.ecosystem_report import ReportConfig, build_report_asset
 from atom_dagster.assets.raw_tables import RawDataConfig, build_raw_asset
 from atom_dagster.jobs import build_daily_schedule, build_jobs
@@ -65,6 +65,7 @@ def build_resources(settings: Settings, environ: dict[str, str] | None = None) -
         "report_config": ReportConfig(data_dir=str(settings.data_dir)),
         "warehouse": warehouse_resource(settings),
         "dbt": dbt_resource(),
+        "model_vars": ModelVarsConfig(**settings.model_vars()),
     }
 
 

@@ -16,6 +16,7 @@ import os
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -34,6 +35,10 @@ HISTORY_HUB_STATS = "hub-stats"
 HISTORIES = (HISTORY_OFF, HISTORY_HUB_STATS)
 HISTORY_REPO_DEFAULT = "cfahlgren1/hub-stats"
 PARTITIONS_START_DEFAULT = "2023-11-01"
+# The report's mainline universe (dbt var mainline_universe): ATOM's curated list, or our rules.
+UNIVERSES = ("atom_list", "rules")
+# Downloads "tracked" since this day (dbt var tracking_start): the start of the report's window.
+TRACKING_START_DEFAULT = "2023-11-01"
 ON = ("on", "true", "1")
 ON_OFF = (*ON, "off", "false", "0")
 # Secrets are settings too, but never shown: kept out of repr and out of Dagster resource config.
@@ -56,6 +61,8 @@ class Settings:
     history_repo: str = HISTORY_REPO_DEFAULT
     history_keep_downloads: bool = False
     tracked_orgs: str | None = None  # ATOM_TRACKED_ORGS: comma-separated narrowing of the seed
+    mainline_universe: str = UNIVERSES[0]
+    tracking_start: str = TRACKING_START_DEFAULT
     hf_token: str | None = field(default=None, repr=False)
     openrouter_api_key: str | None = field(default=None, repr=False)
 
@@ -87,9 +94,14 @@ class Settings:
         """A copy with some fields replaced (the CLI's flags over the environment's values)."""
         return replace(self, **changes)
 
+    def model_vars(self) -> dict[str, str]:
+        """The report's definitions chosen by configuration, passed to dbt as vars."""
+        return {"mainline_universe": self.mainline_universe, "tracking_start": self.tracking_start}
+
     def dbt_vars(self) -> dict[str, str]:
-        """The paths dbt needs, passed as ``--vars`` (profiles.yml and the raw sources read them)."""
-        return {"warehouse_path": str(self.warehouse_path), "raw_dir": str(self.raw_dir)}
+        """What dbt needs as ``--vars``: the paths (profiles.yml and the raw sources read them) and
+        :meth:`model_vars`."""
+        return {"warehouse_path": str(self.warehouse_path), "raw_dir": str(self.raw_dir), **self.model_vars()}
 
     def child_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """The environment for a child process (``dagster dev``, ``dbt docs``): these settings as
@@ -106,6 +118,8 @@ class Settings:
                 "ATOM_HISTORY_DERIVATIVES": "on" if self.history_derivatives else "off",
                 "ATOM_HISTORY_REPO": self.history_repo,
                 "ATOM_HISTORY_KEEP_DOWNLOADS": "on" if self.history_keep_downloads else "off",
+                "ATOM_MAINLINE_UNIVERSE": self.mainline_universe,
+                "ATOM_TRACKING_START": self.tracking_start,
                 "ATOM_WAREHOUSE_PATH": str(self.warehouse_path),
                 "DAGSTER_HOME": str(self.dagster_home),
                 "PATH": tools_dir() + os.pathsep + env.get("PATH", ""),
@@ -159,6 +173,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     history_repo = (env.get("ATOM_HISTORY_REPO") or HISTORY_REPO_DEFAULT).strip()
     if history_repo.count("/") != 1 or not all(history_repo.split("/")):
         raise ValueError(f"ATOM_HISTORY_REPO must be a dataset id `owner/name`; got {history_repo!r}.")
+    universe = _choice(
+        env, "ATOM_MAINLINE_UNIVERSE", UNIVERSES[0], UNIVERSES, "one of " + ", ".join(UNIVERSES)
+    )
+    tracking_start = (env.get("ATOM_TRACKING_START") or TRACKING_START_DEFAULT).strip()
+    try:
+        date.fromisoformat(tracking_start)
+    except ValueError:
+        raise ValueError(f"ATOM_TRACKING_START must be a day YYYY-MM-DD; got {tracking_start!r}.") from None
     return Settings(
         data_dir=data_dir,
         source=source,
@@ -171,6 +193,8 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         history_repo=history_repo,
         history_keep_downloads=keep in ON,
         tracked_orgs=env.get("ATOM_TRACKED_ORGS"),
+        mainline_universe=universe,
+        tracking_start=tracking_start,
         hf_token=env.get(HF_TOKEN_VAR) or None,
         openrouter_api_key=env.get(OPENROUTER_KEY_VAR) or None,
     )

@@ -212,12 +212,24 @@ DBT_STEPS = (
 DBT_STEP_NAMES = frozenset(step.name for step in DBT_STEPS)
 
 
-def dbt_vars(context: dg.AssetExecutionContext, warehouse_path: Path, raw_dir: str) -> dict[str, str]:
+class ModelVarsConfig(dg.ConfigurableResource):
+    """The report's definitions chosen by configuration (``Settings.model_vars``), as dbt vars."""
+
+    mainline_universe: str
+    tracking_start: str
+
+    def as_vars(self) -> dict[str, str]:
+        return {"mainline_universe": self.mainline_universe, "tracking_start": self.tracking_start}
+
+
+def dbt_vars(
+    context: dg.AssetExecutionContext, warehouse_path: Path, raw_dir: str, model_vars: dict[str, str]
+) -> dict[str, str]:
     """The paths dbt reads and writes (profiles.yml and the raw sources take them as vars), and the
     run's partition window as ``[min_date, max_date)`` (a backfill = one window; only the
     incremental model reads it). Every dbt step of a run passes the same vars, so the later steps
     reuse the first one's parse (dbt re-parses everything when vars change)."""
-    args = {"warehouse_path": str(warehouse_path), "raw_dir": raw_dir}
+    args = {"warehouse_path": str(warehouse_path), "raw_dir": raw_dir, **model_vars}
     if context.has_partition_key or context.has_partition_key_range:
         window = context.partition_time_window
         args |= {"min_date": window.start.strftime("%Y-%m-%d"), "max_date": window.end.strftime("%Y-%m-%d")}
@@ -263,7 +275,9 @@ def run_dbt_step(context: dg.AssetExecutionContext) -> Iterator[Any]:
     warehouse = Path(context.resources.warehouse.database)
     partitioned = context.assets_def.partitions_def is not None
     with build_in_run(context, warehouse, DBT_STEP_NAMES) as build:
-        args = dbt_vars(context, build.path, context.resources.raw_data.raw_dir)
+        args = dbt_vars(
+            context, build.path, context.resources.raw_data.raw_dir, context.resources.model_vars.as_vars()
+        )
         window = f"{args['min_date']} .. {args['max_date']} (exclusive)" if partitioned else None
         context.log.info(f"dbt build ({'window ' + window if window else 'whole tables'})")
         invocation = dbt.cli(
@@ -309,7 +323,7 @@ def build_dbt_step(
         dagster_dbt_translator=translator(partitions if step.partitioned else None),
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool="duckdb",
-        required_resource_keys={"dbt", "warehouse", "raw_data"},
+        required_resource_keys={"dbt", "warehouse", "raw_data", "model_vars"},
     )
     def _step(context: dg.AssetExecutionContext):
         """`dbt build` of this step's models into the run's build of the warehouse; tests report as checks."""

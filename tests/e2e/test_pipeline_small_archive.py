@@ -129,8 +129,13 @@ def test_dim_models_mainline_params_and_region(pipeline):
         "10-50B",
         "safetensors_total",
     )
-    assert rows["Qwen/Qwen3-Embedding-0.6B"][:2] == (False, "pipeline_out_of_scope")
-    assert rows["someuser/qwen-sft"][:2] == (False, "not_first_party")
+    # The universe is ATOM's list (the default); our rules' verdict is kept beside it.
+    assert rows["Qwen/Qwen3-Embedding-0.6B"][:2] == (False, "not_in_atom_list")
+    assert rows["someuser/qwen-sft"][:2] == (False, "not_in_atom_list")
+    rules = dict(query(settings, "select model_id, rules_exclusion_reason from dim_models"))
+    assert rules["Qwen/Qwen3-Embedding-0.6B"] == "pipeline_out_of_scope"
+    assert rules["someuser/qwen-sft"] == "not_first_party"
+    assert rules["Qwen/Qwen2.5-7B-Instruct"] is None
     assert len(rows) == 7  # the duplicate of A on a second page is one model
 
 

@@ -20,6 +20,9 @@ def test_loading_settings_leaves_the_process_environment_alone(tmp_path):
     assert settings.dbt_vars() == {
         "warehouse_path": str(tmp_path.resolve() / "warehouse" / "atom.duckdb"),
         "raw_dir": str(tmp_path.resolve() / "raw"),
+        # The report's definitions chosen by configuration, at their defaults.
+        "mainline_universe": "atom_list",
+        "tracking_start": "2023-11-01",
     }
     # The secret is a setting, but never shown.
     assert settings.hf_token == "hf_secret" and "hf_secret" not in repr(settings)
@@ -42,6 +45,8 @@ def test_dotenv_fills_what_the_environment_lacks_and_the_environment_wins(tmp_pa
         ("ATOM_HISTORY", "maybe", "one of off, hub-stats"),
         ("ATOM_HISTORY_DERIVATIVES", "perhaps", "on or off"),
         ("ATOM_HISTORY_MAX_LAG_DAYS", "two", "whole number of days"),
+        ("ATOM_MAINLINE_UNIVERSE", "everything", "one of atom_list, rules"),
+        ("ATOM_TRACKING_START", "2023-11", "a day YYYY-MM-DD"),
     ],
 )
 def test_a_bad_value_names_the_variable_and_what_it_accepts(name, value, accepted):
@@ -51,8 +56,12 @@ def test_a_bad_value_names_the_variable_and_what_it_accepts(name, value, accepte
 
 
 def test_child_processes_get_the_settings_as_variables(tmp_path):
-    settings = load_settings({"ATOM_DATA_DIR": str(tmp_path), "ATOM_TRACKED_ORGS": "Qwen"})
+    settings = load_settings(
+        {"ATOM_DATA_DIR": str(tmp_path), "ATOM_TRACKED_ORGS": "Qwen", "ATOM_MAINLINE_UNIVERSE": "Rules"}
+    )
+    assert settings.dbt_vars()["mainline_universe"] == "rules"
     env = settings.child_env({"PATH": "/usr/bin"})
+    assert env["ATOM_MAINLINE_UNIVERSE"] == "rules" and env["ATOM_TRACKING_START"] == "2023-11-01"
     assert env["ATOM_DATA_DIR"] == str(tmp_path.resolve())
     assert env["DAGSTER_HOME"] == str(tmp_path.resolve() / "dagster_home")
     assert env["ATOM_TRACKED_ORGS"] == "Qwen"

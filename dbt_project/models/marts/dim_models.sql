@@ -1,11 +1,22 @@
--- One row per model (`_id`), described by its latest snapshot, with the report's
--- mainline rules applied. Scalar rules are dbt vars; name/library/tag patterns are the
--- seed `mainline_exclusion_rules`, families the seed `model_families`.
+-- One row per model (`_id`), described by its latest snapshot, in or out of the report's mainline
+-- universe. The var `mainline_universe` chooses it: `atom_list` (default) is ATOM's curated primary
+-- list (vendored seed atom_tracked_models, matched on any repo id the model had); `rules` is our
+-- rules: scalar rules are dbt vars, name/library/tag patterns the seed `mainline_exclusion_rules`,
+-- families the seed `model_families`. The rules' verdict is kept in both modes
+-- (`rules_exclusion_reason`), so new releases the list lacks show up (mainline_candidates).
+-- Parameters and release dates take ATOM's curated values first, then ours, then the Hub's.
 --
 -- A repository deleted and re-created under the same repo id is two models: the old `_id` ends
 -- the day its repo id is first seen under a later model (`superseded_on`, `superseded_by_uid`;
 -- see int_hub__models_keyed for the day that shows both), and from that day on it is no longer
 -- counted, not even carried forward (agg_downloads_by_region_daily, metrics_model_downloads_daily).
+{%- set universe = {'atom_list': 'list', 'rules': 'rules'}.get(var('mainline_universe')) -%}
+{%- if universe is none -%}
+    {{ exceptions.raise_compiler_error(
+        "The var mainline_universe is '" ~ var('mainline_universe') ~ "'; use atom_list (ATOM's curated list) or rules."
+    ) }}
+{%- endif %}
+
 with latest as (
     select *
     from {{ ref('int_hub__models_keyed') }}
@@ -49,22 +60,36 @@ successors as (
     qualify row_number() over (partition by named.model_uid order by later.snapshot_date, later.model_uid) = 1
 ),
 
+-- The ATOM list a model is on, by any repo id it has had (ATOM keeps renamed ids as their own rows).
+listed as (
+    select
+        ids.model_uid,
+        min(case atom.list when 'primary' then 1 else 2 end) as list_rank
+    from (select distinct model_uid, model_id from {{ ref('int_hub__models_keyed') }}) as ids
+    inner join {{ ref('atom_tracked_models') }} as atom on atom.model_id = ids.model_id
+    group by ids.model_uid
+),
+
 params as (
     select
         named.model_uid,
         coalesce(
+            atom_params.total_params_b,
             overrides.total_params_b,
             named.safetensors_total / 1e9,
             named.gguf_total / 1e9,
             named.name_params_b
         ) as total_params_b,
+        atom_params.active_params_b,
         case
+            when atom_params.total_params_b is not null then 'atom_reference'
             when overrides.total_params_b is not null then 'curated_override'
             when named.safetensors_total is not null then 'safetensors_total'
             when named.gguf_total is not null then 'gguf_total'
             when named.name_params_b is not null then 'name_parsing'
         end as params_source
     from named
+    left join {{ ref('atom_model_parameters') }} as atom_params on atom_params.model_id = named.model_id
     left join {{ ref('parameter_overrides') }} as overrides on overrides.model_id = named.model_id
 ),
 
@@ -88,12 +113,15 @@ joined as (
         coalesce(orgs.is_tracked, false) as is_first_party,
         coalesce(matched.family, regexp_extract(named.model_name, '^[A-Za-z]+')) as family,
         params.total_params_b,
+        params.active_params_b,
         params.params_source,
-        matched.rule_id as exclusion_rule
+        matched.rule_id as exclusion_rule,
+        case listed.list_rank when 1 then 'primary' when 2 then 'extra' end as atom_list
     from named
     left join {{ ref('dim_organizations') }} as orgs on orgs.namespace = named.namespace
     left join params using (model_uid)
     left join matched using (model_uid)
+    left join listed using (model_uid)
 ),
 
 classified as (
@@ -109,7 +137,9 @@ classified as (
             when exclusion_rule is not null then exclusion_rule
             when downloads_all_time <= {{ var("mainline_min_downloads_all_time") }}
                 then 'below_download_threshold'
-        end as mainline_exclusion_reason
+        end as rules_exclusion_reason,
+        case atom_list when 'primary' then null when 'extra' then 'atom_extra_list' else 'not_in_atom_list' end
+            as list_exclusion_reason
     from joined
 )
 
@@ -124,12 +154,14 @@ select
     classified.region,
     classified.is_first_party,
     classified.total_params_b,
+    classified.active_params_b,
     classified.params_source,
     buckets.size_bucket,
     buckets.sort_order as size_bucket_order,
     classified.created_at,
-    coalesce(corrections.release_date, classified.created_at::date) as release_date,
+    coalesce(atom_dates.release_date, corrections.release_date, classified.created_at::date) as release_date,
     case
+        when atom_dates.release_date is not null then 'atom_reference'
         when corrections.release_date is not null then 'curated_correction'
         when classified.created_at is not null then 'hub_created_at'
     end as release_date_source,
@@ -144,8 +176,11 @@ select
     classified.children_quantized,
     classified.children_merge,
     classified.children_total,
-    classified.mainline_exclusion_reason is null as is_mainline,
-    classified.mainline_exclusion_reason,
+    {{ universe }}_exclusion_reason is null as is_mainline,
+    classified.{{ universe }}_exclusion_reason as mainline_exclusion_reason,
+    '{{ var("mainline_universe") }}' as mainline_universe,
+    classified.atom_list,
+    classified.rules_exclusion_reason,
     classified.first_snapshot_date,
     classified.last_snapshot_date,
     classified.n_ids_seen > 1 as was_renamed,
@@ -157,4 +192,5 @@ left join {{ ref('size_buckets') }} as buckets
     on classified.total_params_b >= buckets.min_params_b
     and (buckets.max_params_b is null or classified.total_params_b < buckets.max_params_b)
 -- A curated release date wins over the Hub's `createdAt` (repos are often created before launch).
+left join {{ ref('atom_release_date_corrections') }} as atom_dates on atom_dates.model_id = classified.model_id
 left join {{ ref('release_date_corrections') }} as corrections on corrections.model_id = classified.model_id

@@ -8,7 +8,9 @@
 -- when its captured history spans that day (first snapshot on or before it, last on or after it);
 -- otherwise it has no value and no score there (never a zero), and `no_score_reason` says why.
 -- A bucket with fewer than N models with a value at d uses the k = min(N, n) it has (median of all
--- n, k-th highest = its lowest), given at least `ram_min_models_for_baseline` of them.
+-- n, k-th highest = its lowest), given at least `ram_min_models_for_baseline` of them (10, as the
+-- paper: a median of the top 10 needs 10); a bucket with fewer has no baseline at d, and its
+-- models' `no_score_reason` is `too_few_models_in_bucket` (`bucket_n_models` says how many).
 {% set top_n = var('ram_top_n') | int %}
 {% set min_models = var('ram_min_models_for_baseline') | int %}
 
@@ -101,6 +103,12 @@ ranked as (
     )
 ),
 
+bucket_sizes as (
+    select size_bucket, checkpoint_days, any_value(n_models) as bucket_n_models
+    from ranked
+    group by size_bucket, checkpoint_days
+),
+
 bucket_baselines as (
     select
         size_bucket,
@@ -155,6 +163,7 @@ select
     model_values.cumulative_downloads,
     ranked.rank_in_bucket,
     {{ top_n }} as baseline_top_n,
+    bucket_sizes.bucket_n_models,
     baselines.n_models as baseline_n_models,
     baselines.k as baseline_k,
     baselines.baseline_downloads,
@@ -162,6 +171,8 @@ select
     case
         when model_values.no_value_reason is not null then model_values.no_value_reason
         when model_values.size_bucket is null then 'no_size_bucket'
+        when baselines.baseline_downloads is null and coalesce(bucket_sizes.bucket_n_models, 0) < {{ min_models }}
+            then 'too_few_models_in_bucket'
         when coalesce(baselines.baseline_downloads, 0) = 0 then 'no_baseline'
     end as no_score_reason
 from model_values
@@ -169,6 +180,9 @@ cross join baseline_names
 left join ranked
     on ranked.model_uid = model_values.model_uid
     and ranked.checkpoint_days = model_values.checkpoint_days
+left join bucket_sizes
+    on bucket_sizes.size_bucket = model_values.size_bucket
+    and bucket_sizes.checkpoint_days = model_values.checkpoint_days
 left join baselines
     on baselines.size_bucket = model_values.size_bucket
     and baselines.checkpoint_days = model_values.checkpoint_days
