@@ -156,7 +156,7 @@ def stage_table(
         else None
     )
     outcome = validate_table(
-        table, df, previous[1] if previous else None, parsed.rejected, what=parsed.rejected_what
+        table, df, previous[1] if previous else None, parsed.rejected, what=parsed.rejected_what, day=day
     )
     check_meta: dict[str, Any] = {
         "expectations_evaluated": outcome.evaluated,

@@ -4,7 +4,9 @@ The archive looks like what the live capture writes (see ``atom_dagster.sources.
 one directory per day with ``hub/models/<namespace>-<NNNN>.json`` pages (JSON arrays of
 ``GET /api/models?author=<ns>&expand=...`` objects), ``hub/models/derivatives-<NNNN>.json``
 pages of third-party derivatives, ``hub/model_info/children.jsonl`` (``childrenModelCount``
-per tracked first-party model, with its ``inferenceProviderMapping``), SYNTHETIC OpenRouter
+per tracked first-party model, with its ``inferenceProviderMapping``), ``hub/new_models/`` pages
+of the whole Hub's new models of the day (third-party derivatives of the mainline bases and
+unrelated models; see ``atom_dagster.demo.new_models``), SYNTHETIC OpenRouter
 files (``openrouter/models.json``, ``openrouter/rankings-daily.json``; see
 ``atom_dagster.demo.openrouter``) and a ``MANIFEST.json`` marked ``"synthetic": true``.
 
@@ -93,6 +95,7 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from atom_dagster.demo import new_models as demo_new_models
 from atom_dagster.demo import openrouter as demo_openrouter
 from atom_dagster.demo.data import build, read_sections
 from atom_dagster.sources.archive import HUB_MODEL_INFO_DIR, HUB_MODELS_DIR, ArchiveWriter
@@ -921,6 +924,7 @@ def _write_day(
     day_no: int,
     models: list[Model],
     children_of: dict[str, list[tuple[date, str]]],
+    new_models: dict[date, list[demo_new_models.NewModel]],
 ) -> None:
     iso = day.isoformat()
     j = day_no - 1
@@ -1011,6 +1015,7 @@ def _write_day(
             "count": len(infos),
         },
     )
+    demo_new_models.write_new_models(writer, new_models, day)
     extra: dict[str, Any] = {"synthetic": True, "note": SYNTHETIC_NOTE}
     _write_openrouter(writer, day, day_no, start, models, extra)
     writer.finish(extra=extra)
@@ -1075,10 +1080,11 @@ def generate_demo_archive(
                 children_of.setdefault(parent["id"], []).append(
                     (model.created.date(), model.base_models["relation"])
                 )
+    new_models = demo_new_models.build_new_models(models, start, days, scale, seed)
     written = []
     for j in range(days):
         day = start + timedelta(days=j)
-        _write_day(archive_root, day, j + 1, models, children_of)
+        _write_day(archive_root, day, j + 1, models, children_of, new_models)
         written.append(day.isoformat())
     return written
 

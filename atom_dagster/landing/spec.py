@@ -77,6 +77,8 @@ class RawTable:
     compare_with_previous: bool = False  # the suite's row floor depends on the previous partition
     may_skip: bool = False  # a day may have no data: non-blocking check `source_data_available`
     deps: tuple[str, ...] = ()  # other raw tables it is read after (live: they capture the day)
+    # partition day -> expectations added to the suite that depend on the day (e.g. created on it)
+    day_expectations: Callable[[str], list[Any]] | None = None
     order: int = 0  # position within its unit
 
     @property

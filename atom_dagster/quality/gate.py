@@ -190,11 +190,23 @@ def validate_table(
     previous_rows: int | None = None,
     rejected: list[dict[str, Any]] | None = None,
     what: str | None = None,
+    day: str | None = None,
 ) -> ValidationOutcome:
-    """Run a raw table's suite on its staged partition; parse rejections count as failures too."""
+    """Run a raw table's suite on its staged partition; parse rejections count as failures too.
+
+    With ``day`` (the partition) the table's ``day_expectations`` are added to the suite.
+    """
+    suite = table.suite(table.columns, previous_rows)
+    if day is not None and table.day_expectations is not None:
+        import great_expectations as gx
+
+        # A new suite: add_expectation on one would need a saved, context-bound suite.
+        suite = gx.ExpectationSuite(
+            name=suite.name, expectations=[*suite.expectations, *table.day_expectations(day)]
+        )
     return validate_frame(
         df,
-        table.suite(table.columns, previous_rows),
+        suite,
         list(table.example_columns),
         rejected,
         what=what or table.rejected_what,

@@ -5,6 +5,7 @@ Layout of one day (see README, "Snapshot archive")::
     <archive>/<YYYY-MM-DD>/hub/models/*.json[.gz]        a JSON array, as GET /api/models returns it
     <archive>/<YYYY-MM-DD>/hub/models/*.jsonl[.gz]       one model object per line
     <archive>/<YYYY-MM-DD>/hub/model_info/*.jsonl[.gz]   GET /api/models/{id} objects, one per line
+    <archive>/<YYYY-MM-DD>/hub/new_models/page-NNNNN.json  GET /api/models?sort=createdAt (new models)
     <archive>/<YYYY-MM-DD>/openrouter/models.json        body of GET /api/v1/models
     <archive>/<YYYY-MM-DD>/MANIFEST.json                 requests, status, sha256 of every file
 
@@ -37,6 +38,7 @@ FORMAT_VERSION = "atom-snapshot/1"
 PROGRESS_FORMAT = "atom-capture-progress/1"
 HUB_MODELS_DIR = "hub/models"
 HUB_MODEL_INFO_DIR = "hub/model_info"
+HUB_NEW_MODELS_DIR = "hub/new_models"  # the whole Hub's models created on the day (newest first)
 SIGN_COMMAND = "atom archive sign"
 
 

@@ -2,6 +2,8 @@
 
 Every ``GET /api/models`` page is stored verbatim (``hub/models/<org>-<page>.json``) and, per
 org, the ``GET /api/models/{id}`` answers (``childrenModelCount``) as ``hub/model_info/<org>.jsonl``.
+After the organizations, the whole Hub's models created on the day are listed newest first into
+``hub/new_models/`` (:mod:`atom_dagster.sources.hub_new_models`, on the same page loop).
 The day is written through :class:`ArchiveWriter` into ``<day>.partial/`` and only published
 (``finish``) when every request succeeded.
 
@@ -14,11 +16,11 @@ are retried up to ``max_retries`` times, waiting what the server asks (``RateLim
 capture at once instead of hanging it. Every failure names the request (endpoint, org and page, or
 model), the cause and the retries spent; the token never appears in it.
 
-Resuming: after every archived page the writer's ``PROGRESS.json`` records, per org, the pages
-done and the ``Link`` URL of the next page (the cursor). A capture that died (error, SIGKILL)
-leaves ``<day>.partial/``; the next capture of the same day with the same parameters continues
-from the first page not yet archived. One capture per day at a time (a lock file under
-``<archive>/.locks/``); a second one fails at once and says so.
+Resuming: after every archived page the writer's ``PROGRESS.json`` records, per org (and for the
+new-models listing), the pages done and the ``Link`` URL of the next page (the cursor). A capture
+that died (error, SIGKILL) leaves ``<day>.partial/``; the next capture of the same day with the
+same parameters continues from the first page not yet archived. One capture per day at a time (a
+lock file under ``<archive>/.locks/``); a second one fails at once and says so.
 
 The page loop is ours, not ``HfApi.list_models``: each page's raw body and cursor must be
 archived, and ``list_models`` only yields parsed objects.
@@ -81,6 +83,8 @@ class CaptureResult:
     models: int
     model_info: int
     not_found: list[str] = field(default_factory=list)
+    new_model_pages: int = 0  # the whole Hub's listing of the day's new models (hub_new_models)
+    new_models: int = 0  # listed models created on the day (a model repeated at a page boundary twice)
 
 
 # --- helpers ------------------------------------------------------------------------------
@@ -215,39 +219,48 @@ def _page_file(org: str, page: int) -> str:
     return f"{HUB_MODELS_DIR}/{org}-{page:04d}.json"
 
 
-def _capture_org_pages(
+def capture_pages(
     session: _Session,
     writer: ArchiveWriter,
-    org: str,
-    page_limit: int,
+    *,
+    label: str,
+    what: str,
+    params: dict[str, Any],
+    page_file: Callable[[int], str],
     progress: dict[str, Any],
     save: Callable[[], None],
+    on_page: Callable[[list[Any], str], tuple[bool, str]] | None = None,
 ) -> None:
-    """Page through ``/api/models?author=<org>`` from where ``progress`` stopped.
+    """Page through one ``GET /api/models`` listing from where ``progress`` stopped.
 
     ``progress`` holds ``pages`` (archived so far), ``models`` and ``next`` (the Link URL of the
-    next page: the cursor); it is saved after every archived page.
+    next page: the cursor); it is saved after every archived page, so a killed capture resumes at
+    the next cursor. Each body is archived verbatim as ``page_file(page)``. ``on_page(items,
+    what)``, when given, sees every page before it is archived and returns (stop here, a note for
+    the log line): the listing ends at a stop even if the Hub has a next page. ``what`` names the
+    listing in errors (``/api/models?author=Qwen``), ``label`` in log lines.
     """
-    params: dict[str, Any] | None = {"author": org, "expand": list(HUB_LIST_EXPAND), "limit": page_limit}
     page = progress["pages"]
     url: str | None = f"{session.endpoint}/api/models"
+    first: dict[str, Any] | None = params
     if page:
-        url, params = progress["next"], None  # resume: the cursor URL carries every parameter
+        url, first = progress["next"], None  # resume: the cursor URL carries every parameter
     seen_urls: set[str] = set()
     while url is not None:
         page += 1
-        what = f"/api/models?author={org} page {page}"
-        response = session.get_or_fail(url, what, params)
-        params = None  # later pages: exactly the Link URL
+        page_what = f"{what} page {page}"
+        response = session.get_or_fail(url, page_what, first)
+        first = None  # later pages: exactly the Link URL
         requested = str(response.request.url) if response.request is not None else url
         seen_urls.add(requested)
         body = response.content
         try:
             items = json.loads(body)
         except (json.JSONDecodeError, UnicodeDecodeError) as exc:
-            raise session.fail(what, f"the body is not valid JSON ({exc})") from exc
+            raise session.fail(page_what, f"the body is not valid JSON ({exc})") from exc
         if not isinstance(items, list):
-            raise session.fail(what, f"the body is a JSON {type(items).__name__}, not an array of models")
+            found = type(items).__name__
+            raise session.fail(page_what, f"the body is a JSON {found}, not an array of models")
 
         next_url = response.links.get("next", {}).get("url")
         if next_url is not None:
@@ -255,12 +268,13 @@ def _capture_org_pages(
             if _origin(next_url) != _origin(requested):
                 # Following it would send the token to another host.
                 host = _origin(next_url)[1]
-                raise session.fail(what, f"the Link next page points to another host ({host})")
+                raise session.fail(page_what, f"the Link next page points to another host ({host})")
             if next_url in seen_urls:
-                raise session.fail(what, "the Link next page repeats an earlier page (cursor loop)")
+                raise session.fail(page_what, "the Link next page repeats an earlier page (cursor loop)")
+        stop, note = on_page(items, page_what) if on_page is not None else (False, "")
 
         writer.write_body(
-            _page_file(org, page),
+            page_file(page),
             body,
             request={
                 "endpoint": "/api/models",
@@ -271,12 +285,32 @@ def _capture_org_pages(
                 "models": len(items),
             },
         )
-        progress.update(
-            pages=page, models=progress["models"] + len(items), next=next_url, pages_done=next_url is None
-        )
+        done = next_url is None or stop
+        progress.update(pages=page, models=progress["models"] + len(items), next=next_url, pages_done=done)
         save()
-        session.log(f"[{org}] page {page}: {len(items)} models (requests so far: {session.requests})")
-        url = next_url
+        session.log(f"[{label}] page {page}: {len(items)} models{note} (requests so far: {session.requests})")
+        url = None if done else next_url
+
+
+def _capture_org_pages(
+    session: _Session,
+    writer: ArchiveWriter,
+    org: str,
+    page_limit: int,
+    progress: dict[str, Any],
+    save: Callable[[], None],
+) -> None:
+    """Page through ``/api/models?author=<org>`` from where ``progress`` stopped."""
+    capture_pages(
+        session,
+        writer,
+        label=org,
+        what=f"/api/models?author={org}",
+        params={"author": org, "expand": list(HUB_LIST_EXPAND), "limit": page_limit},
+        page_file=lambda page: _page_file(org, page),
+        progress=progress,
+        save=save,
+    )
 
 
 def _archived_ids(writer: ArchiveWriter, org: str, pages: int) -> list[str]:
@@ -340,13 +374,15 @@ def _capture_org_children(
     return len(infos), missing
 
 
-def _resume_point(orgs: list[str], progress: dict[str, Any]) -> str:
+def _resume_point(orgs: list[str], progress: dict[str, Any], new_models: dict[str, Any] | None) -> str:
     for org in orgs:
         done = progress.get(org) or {}
         if not done.get("pages_done"):
             return f"{org} page {done.get('pages', 0) + 1}"
         if not done.get("children_done"):
             return f"{org} model_info"
+    if new_models is not None and not new_models.get("pages_done"):
+        return f"new models page {new_models.get('pages', 0) + 1}"
     return "the manifest (every request was done)"
 
 
@@ -359,6 +395,7 @@ def capture_hub_day(
     token: str | None = None,
     page_limit: int = 1000,
     fetch_children: bool = True,
+    new_models: bool = True,
     log: Callable[[str], None] = print,
     max_retries: int = 5,
     timeout: float | None = 60.0,
@@ -371,8 +408,12 @@ def capture_hub_day(
     same parameters resumes from the first page not yet archived (an org's model_info requests
     are redone as a whole). Models answering 404 on ``/api/models/{id}`` are listed in
     ``not_found`` and in the manifest, and do not fail it. ``token=None`` lets huggingface_hub
-    use the machine's token (HF_TOKEN or the cache).
+    use the machine's token (HF_TOKEN or the cache). With ``new_models`` the whole Hub's models
+    created on ``day`` are listed after the organizations (:mod:`~atom_dagster.sources.hub_new_models`).
     """
+    # Imported here: hub_new_models builds on this module's page loop.
+    from atom_dagster.sources import hub_new_models as listing
+
     endpoint = endpoint.rstrip("/")
     archive_root = Path(archive_root)
     orgs = list(orgs)
@@ -385,15 +426,19 @@ def capture_hub_day(
         "expand": list(HUB_LIST_EXPAND),
         "model_info_expand": list(MODEL_INFO_EXPAND),
         "fetch_children": fetch_children,
+        "new_models": new_models,
     }
+    if new_models:
+        resume_key["new_models_expand"] = list(listing.NEW_MODELS_EXPAND)
     with _day_lock(archive_root, day):
         writer = ArchiveWriter(archive_root, day, source="live", resume_key=resume_key)
         state: dict[str, Any] = writer.state if writer.resumed else {}
         progress: dict[str, Any] = state.setdefault("orgs", {})
         runs: list[dict[str, Any]] = state.setdefault("runs", [])
+        new_progress = state.setdefault("new_models", listing.new_progress()) if new_models else None
         run: dict[str, Any] = {"started_at": writer._clock(), "requests": 0, "retries": 0}
         if writer.resumed:
-            run["resumed_from"] = _resume_point(orgs, progress)
+            run["resumed_from"] = _resume_point(orgs, progress, new_progress)
             session.log(
                 f"resuming the capture of {day} from {run['resumed_from']}"
                 f" ({len(writer.files)} files already in {writer.partial_dir})"
@@ -420,6 +465,8 @@ def capture_hub_day(
                 found, missing = _capture_org_children(session, writer, org, model_ids)
                 org_progress.update(children_done=True, model_info=found, not_found=missing)
                 save()
+        if new_progress is not None and not new_progress["pages_done"]:
+            listing.capture_new_models(session, writer, day, page_limit, new_progress, save)
         run.update(requests=session.requests, retries=session.retries)
         totals = {name: sum(progress[o].get(name, 0) for o in orgs) for name in ("pages", "models")}
         totals["model_info"] = sum(progress[o].get("model_info", 0) for o in orgs)
@@ -437,11 +484,13 @@ def capture_hub_day(
                     "not_found": not_found,
                     "runs": runs,
                 }
+                | ({"new_models": listing.manifest_section(new_progress, page_limit)} if new_progress else {})
             }
         )
+    listed = f", {new_progress['created_on_day']} new models" if new_progress else ""
     session.log(
         f"captured {day}: {totals['pages']} pages, {totals['models']} models,"
-        f" {totals['model_info']} model_info, {len(not_found)} not found,"
+        f" {totals['model_info']} model_info, {len(not_found)} not found{listed},"
         f" {session.requests} requests -> {final}"
     )
     return CaptureResult(
@@ -452,4 +501,6 @@ def capture_hub_day(
         models=totals["models"],
         model_info=totals["model_info"],
         not_found=[m["id"] for m in not_found],
+        new_model_pages=new_progress["pages"] if new_progress else 0,
+        new_models=new_progress["created_on_day"] if new_progress else 0,
     )

@@ -6,7 +6,10 @@ Serves what the live capture asks for:
   (compact JSON arrays, as the Hub sends them), the next page in a ``Link: <...>; rel="next"``
   header whose opaque ``cursor`` names the page;
 * ``GET /api/models/<org>/<name>?expand=childrenModelCount`` -- one model object (404 with
-  ``X-Error-Code: RepoNotFound`` for an unknown id).
+  ``X-Error-Code: RepoNotFound`` for an unknown id);
+* ``GET /api/models?sort=createdAt&...`` (no ``author``: the whole Hub's newest models) -- pages
+  of ``new_models`` (default none) in the given order, cursor as above. It is seen with
+  ``org`` and ``page`` None, so the org pages' counts in the tests do not include it.
 
 Faults are queued with :meth:`StubHub.fault`; each matches a list page (org + page number) or a
 model id and fires ``times`` times: an HTTP status with headers (429 + ``RateLimit`` /
@@ -127,8 +130,10 @@ class StubHub:
         max_lifetime: float = 120.0,
         block_timeout: float = 30.0,
         routes: dict[str, bytes] | None = None,
+        new_models: list[dict[str, Any]] | None = None,
     ) -> None:
         self.models = models
+        self.new_models = new_models or []
         self.routes = routes or {}  # other fixed answers by path (e.g. OpenRouter's endpoints)
         self.by_id = {m["id"]: m for items in models.values() for m in items}
         self.faults: list[Fault] = []
@@ -199,9 +204,11 @@ class StubHub:
         return [s for s in self.seen if s.page is not None and (org is None or s.org == org)]
 
     # --- responses ------------------------------------------------------------------------
-    def page_body(self, org: str, page: int, limit: int) -> tuple[bytes, bool]:
-        items = self.models.get(org, [])[(page - 1) * limit : page * limit]
-        more = page * limit < len(self.models.get(org, []))
+    def page_body(self, org: str | None, page: int, limit: int) -> tuple[bytes, bool]:
+        """Page ``page`` of ``org``'s listing (None: the whole Hub's new models) and whether more follow."""
+        listing = self.new_models if org is None else self.models.get(org, [])
+        items = listing[(page - 1) * limit : page * limit]
+        more = page * limit < len(listing)
         return json.dumps(items, separators=(",", ":"), ensure_ascii=False).encode(), more
 
 
@@ -222,9 +229,12 @@ class _Handler(BaseHTTPRequestHandler):
         parts = urlsplit(self.path)
         query = parse_qs(parts.query, keep_blank_values=True)
         org = page = model = None
-        if parts.path == "/api/models":
+        listing_page = None
+        if parts.path == "/api/models" and "author" not in query:
+            listing_page = _page_of((query.get("cursor") or [None])[0])
+        elif parts.path == "/api/models":
             org = (query.get("author") or [""])[0]
-            page = _page_of((query.get("cursor") or [None])[0])
+            page = listing_page = _page_of((query.get("cursor") or [None])[0])
         elif parts.path.startswith("/api/models/"):
             model = parts.path.removeprefix("/api/models/")
         elif parts.path in stub.routes:  # faults match it by path, as ``model=<path>``
@@ -245,13 +255,13 @@ class _Handler(BaseHTTPRequestHandler):
                 stub.block_reached.set()
                 stub.release.wait(stub.block_timeout)
                 return self._reset()
-        if page is not None:
+        if listing_page is not None:
             limit = int((query.get("limit") or ["1000"])[0])
-            body, more = stub.page_body(org, page, limit)
+            body, more = stub.page_body(org, listing_page, limit)
             headers = {}
             if more:
                 next_query = {k: v for k, v in query.items() if k != "cursor"}
-                next_query["cursor"] = [_cursor(page + 1)]
+                next_query["cursor"] = [_cursor(listing_page + 1)]
                 headers["Link"] = (
                     f'<{stub.endpoint}/api/models?{urlencode(next_query, doseq=True)}>; rel="next"'
                 )

@@ -5,7 +5,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
-from collections import defaultdict
+from collections import Counter, defaultdict
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -318,3 +318,27 @@ def test_data_files_reject_duplicate_keys_and_unknown_sections_or_fields(tmp_pat
     assert read_sections(path, ["hot", "cold"])["cold"] == {}
     with pytest.raises(ValueError, match="Family record"):
         build(demo.Family, {"pattern": "x-7B", "released": "2025-01-01", "archh": "llama"})
+
+
+def test_every_day_lists_the_whole_hubs_new_models(archive: Path) -> None:
+    """hub/new_models/: third-party derivatives of the mainline bases (Qwen first) and unrelated models."""
+    from atom_dagster.demo.new_models import qwen_share
+    from atom_dagster.landing.tables.hub_new_models import parse_archive_day
+
+    relations: Counter = Counter()
+    base_orgs: Counter = Counter()
+    listed_after = 0  # the next day's models created before the capture
+    for day in _days(archive):
+        report, _ = parse_archive_day(archive / day, day)
+        assert report is not None and report.rows and not report.rejected, day
+        # Listed as captured at 02:00 the next day: paging stopped at the day before's newest model.
+        assert report.created_before_day == 1, day
+        assert all(row["created_at"].date().isoformat() == day for row in report.rows)
+        relations.update(row["base_relation"] for row in report.rows)
+        bases = [row["base_model_ids"] for row in report.rows]
+        base_orgs.update(ids[0].split("/")[0] for ids in bases if ids)
+        listed_after += report.created_after_day
+    assert set(relations) == {"finetune", "adapter", "quantized", "merge", None} and listed_after > 0
+    assert base_orgs.most_common(1)[0][0] == "Qwen"
+    assert {"meta-llama", "google", "google-bert", "openai"} <= set(base_orgs)
+    assert qwen_share(date(2024, 1, 1)) < qwen_share(date(2025, 1, 1)) < qwen_share(DEMO_START) < 0.7

@@ -3,7 +3,8 @@
 Recordings live in ``tests/fixtures/http/hub_live_*.json``: a list of
 ``{"request": {"method", "url"}, "response": {"status", "headers", "body"}}``. They are served by
 an ``httpx2.MockTransport`` installed with ``huggingface_hub.utils.set_client_factory``, so the
-code under test runs through huggingface_hub's real ``get_session``/``http_backoff`` stack.
+code under test runs through huggingface_hub's real ``get_session``/``http_backoff`` stack
+(fixture ``hub`` in ``tests/unit/conftest.py``).
 """
 
 from __future__ import annotations
@@ -13,10 +14,7 @@ from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
 
-import httpx2
 import pytest
-from huggingface_hub import constants
-from huggingface_hub.utils import _http, set_client_factory
 
 from atom_dagster.landing.parse import parse_hub_model
 from atom_dagster.sources.archive import (
@@ -27,44 +25,18 @@ from atom_dagster.sources.archive import (
     verify_manifest,
 )
 from atom_dagster.sources.hub_live import HUB_LIST_EXPAND, CaptureError, capture_hub_day
-from tests.fixtures.http_replay import Replay, body_bytes, load
+from tests.fixtures.http_replay import body_bytes, load
 
 DAY = "2025-04-05"
 ORGS = ["Qwen", "deepseek-ai"]
 TOKEN = "hf_SECRETtoken123"
 
 
-@pytest.fixture
-def hub(monkeypatch):
-    """Install a replaying transport; return ``(install, sleeps)``. Restores the factory afterwards."""
-    monkeypatch.setenv("HF_HUB_DISABLE_TELEMETRY", "1")
-    monkeypatch.delenv("HF_HUB_OFFLINE", raising=False)
-    monkeypatch.delenv("HF_TOKEN", raising=False)
-    monkeypatch.delenv("HF_OIDC_RESOURCE", raising=False)
-    # Constants are read at import time: set them too.
-    monkeypatch.setattr(constants, "HF_HUB_OFFLINE", False)
-    monkeypatch.setattr(constants, "HF_HUB_DISABLE_TELEMETRY", True)
-    monkeypatch.setattr(constants, "HF_HUB_DISABLE_IMPLICIT_TOKEN", True)
-    sleeps: list[float] = []
-    # http_backoff does `import time` ... `time.sleep(...)` in huggingface_hub.utils._http.
-    monkeypatch.setattr(_http.time, "sleep", sleeps.append)
-    previous = _http._GLOBAL_CLIENT_FACTORY
-
-    def install(*names: str) -> Replay:
-        interactions: list[dict] = []
-        for name in names:  # earlier files win for the same request (fault injection)
-            interactions.extend(load(name))
-        replay = Replay(interactions, host="huggingface.co")
-        set_client_factory(lambda: httpx2.Client(transport=httpx2.MockTransport(replay)))
-        return replay
-
-    yield install, sleeps
-    set_client_factory(previous)  # normally huggingface_hub.utils._http.default_client_factory
-
-
 def capture(tmp_path: Path, **kwargs):
     logs: list[str] = []
     kwargs.setdefault("page_limit", 2)
+    # The recordings hold the org listings only; the new-models listing has its own tests.
+    kwargs.setdefault("new_models", False)
     result = capture_hub_day(tmp_path / "archive", DAY, ORGS, log=logs.append, **kwargs)
     return result, logs
 

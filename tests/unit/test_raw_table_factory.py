@@ -31,6 +31,7 @@ def test_every_declared_table_is_found_once_with_a_source_column():
     assert names == [
         "hub_models",
         "hub_inference_providers",
+        "hub_new_models",
         "openrouter_models",
         "openrouter_rankings_daily",
     ]

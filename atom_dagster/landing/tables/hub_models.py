@@ -88,21 +88,18 @@ RAW_HUB_MODELS_SCHEMA = pa.schema(
 COLUMNS = RAW_HUB_MODELS_SCHEMA.names
 
 
-def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
-    """Read one archived day into a :class:`ParseReport`; returns it with the day's manifest.
+def read_listing(
+    day_path: Path, subdir: str, report: ParseReport
+) -> tuple[list[dict], dict[int, tuple[str, int]]]:
+    """Parse every ``GET /api/models`` object under ``subdir`` with :func:`parse_hub_model`.
 
-    Unreadable files raise :class:`ArchiveError`; unusable records (every rule of
-    :mod:`atom_dagster.landing.parse`: types, id grammar, count and date bounds) are collected in
-    ``report.rejected`` with file, position and reason (the quality gate fails on them).
+    Returns the rows and, by ``id(row)``, the (file, position) each came from; records breaking a
+    rule go to ``report.rejected`` with file, position, reason and (when readable) the model id.
+    Shared by every raw table read from listing pages (``hub/models``, ``hub/new_models``).
     """
-    day_path = Path(day_path)
-    if not day_path.is_dir():
-        raise ArchiveError(f"{day_path}: no archived day here (expected a directory named YYYY-MM-DD).")
-    manifest = open_day(day_path)  # a day lands only when signed (archive.open_day)
-    report = ParseReport()
     parsed: list[dict] = []
     origin: dict[int, tuple[str, int]] = {}  # id(row) -> (file, position), for messages
-    for record in iter_records(day_path, HUB_MODELS_DIR):
+    for record in iter_records(day_path, subdir):
         report.records_read += 1
         try:
             row = parse_hub_model(record.obj, report.repairs)
@@ -116,6 +113,22 @@ def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
             continue
         origin[id(row)] = (record.file, record.position)
         parsed.append(row)
+    return parsed, origin
+
+
+def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
+    """Read one archived day into a :class:`ParseReport`; returns it with the day's manifest.
+
+    Unreadable files raise :class:`ArchiveError`; unusable records (every rule of
+    :mod:`atom_dagster.landing.parse`: types, id grammar, count and date bounds) are collected in
+    ``report.rejected`` with file, position and reason (the quality gate fails on them).
+    """
+    day_path = Path(day_path)
+    if not day_path.is_dir():
+        raise ArchiveError(f"{day_path}: no archived day here (expected a directory named YYYY-MM-DD).")
+    manifest = open_day(day_path)  # a day lands only when signed (archive.open_day)
+    report = ParseReport()
+    parsed, origin = read_listing(day_path, HUB_MODELS_DIR, report)
     if report.records_read == 0:
         pages = [p.name for p in sorted((day_path / HUB_MODELS_DIR).glob("*")) if p.is_file()]
         what = f"its {len(pages)} page file(s) hold no model" if pages else "it has no page files"
