@@ -17,6 +17,7 @@ with grouped as (
         {{ dimension }},
         {{ safe_sum('downloads') }} as downloads,
         {{ safe_sum('cumulative_downloads') }} as cumulative_downloads,
+        {{ safe_sum('tracked_cumulative_downloads') }} as tracked_cumulative_downloads,
         {{ safe_sum('trailing_30d_downloads') }} as trailing_30d_downloads,
         count(*) as n_models,
         {%- if grain == 'daily' %}
@@ -63,6 +64,9 @@ select
     grouped.downloads / nullif({{ safe_sum('grouped.downloads') }} over same_period, 0) as downloads_share,
     grouped.cumulative_downloads / nullif({{ safe_sum('grouped.cumulative_downloads') }} over same_period, 0)
         as cumulative_downloads_share,
+    grouped.tracked_cumulative_downloads
+        / nullif({{ safe_sum('grouped.tracked_cumulative_downloads') }} over same_period, 0)
+        as tracked_cumulative_downloads_share,
     grouped.trailing_30d_downloads / nullif({{ safe_sum('grouped.trailing_30d_downloads') }} over same_period, 0)
         as trailing_30d_downloads_share
 from grouped

@@ -157,8 +157,14 @@ def test_overtake_china_never_passes_the_us_here_but_would_without_llama(setting
                from metrics_overtake""",
         )
     }
-    assert len(rows) == 12
+    assert len(rows) == 16
     assert rows[("all_models", "cumulative")] == (None, None, None, False, 1_501_500 - 5_600_000)
+    # The headline indicator: every model here was created after the tracking start, so tracked
+    # downloads equal the all-time counts and the finding is the same.
+    assert rows[("all_models", "tracked_cumulative")] == rows[("all_models", "cumulative")]
+    assert query(settings, "select scenario, indicator from metrics_overtake where is_headline") == [
+        ("all_models", "tracked_cumulative")
+    ]
     assert rows[("all_models", "trailing_30d")] == (None, None, None, False, 150_150 - 560_000)
     assert rows[("without_leader_top_family", "cumulative")] == (
         "Qwen",

@@ -2,6 +2,10 @@
 -- cumulative downloads carried forward over days it is missing (as `agg_downloads_by_region_daily`
 -- does), the day's downloads and its trailing-30-day downloads. Every download metric is a sum
 -- of these rows, so all of them treat missing days, revisions and new models the same way.
+-- Tracked downloads (the report's headline) are those accumulated since var `tracking_start`:
+-- cumulative minus the model's count at the start (its last snapshot on or before it; 0 for a model
+-- created on or after it; where the captured history starts later, its first snapshot, which
+-- undercounts and says so in `tracked_baseline_source`). Days before the start have none.
 -- A model that ended (the old `_id` of a re-created repository, `dim_models.superseded_on`) has
 -- rows up to the day before its successor appears only: a repo id counts once per day.
 with capture_days as (
@@ -63,6 +67,29 @@ windowed as (
     from carried
 ),
 
+-- The model's count when tracking starts: its last observation on or before the start, else (the
+-- history starts later) its first observation.
+tracking_baselines as (
+    select
+        mainline.model_uid,
+        case
+            when mainline.created_date >= date '{{ var("tracking_start") }}' then 0
+            else coalesce(
+                max_by(observed.cumulative_downloads, observed.snapshot_date)
+                    filter (where observed.snapshot_date <= date '{{ var("tracking_start") }}'),
+                min_by(observed.cumulative_downloads, observed.snapshot_date)
+            )
+        end as tracked_baseline,
+        case
+            when mainline.created_date >= date '{{ var("tracking_start") }}' then 'created_after_start'
+            when min(observed.snapshot_date) <= date '{{ var("tracking_start") }}' then 'at_tracking_start'
+            else 'first_snapshot_after_start'
+        end as tracked_baseline_source
+    from mainline
+    inner join observed using (model_uid)
+    group by mainline.model_uid, mainline.created_date
+),
+
 -- The model's cumulative count 30 days earlier: its last observation on or before d - 30.
 with_window_start as (
     select
@@ -90,6 +117,13 @@ select
     downloads,
     cumulative_downloads,
     case
+        when snapshot_date >= date '{{ var("tracking_start") }}'
+            then greatest(cumulative_downloads - tracking_baselines.tracked_baseline, 0)
+    end as tracked_cumulative_downloads,
+    case
+        when snapshot_date >= date '{{ var("tracking_start") }}' then tracking_baselines.tracked_baseline_source
+    end as tracked_baseline_source,
+    case
         when cumulative_downloads_30d_before is not null
             then cumulative_downloads - cumulative_downloads_30d_before
         -- Created within the window: every download it has is in the window.
@@ -106,3 +140,4 @@ select
         {% endif %}
     end as trailing_30d_source
 from with_window_start
+left join tracking_baselines using (model_uid)

@@ -27,6 +27,7 @@ select
     daily.size_bucket,
     {{ safe_sum('daily.downloads') }} as downloads,
     max_by(daily.cumulative_downloads, daily.snapshot_date) as cumulative_downloads,
+    max_by(daily.tracked_cumulative_downloads, daily.snapshot_date) as tracked_cumulative_downloads,
     max_by(daily.trailing_30d_downloads, daily.snapshot_date) as trailing_30d_downloads,
     count(*) filter (where not daily.is_carried_forward) as n_days_observed,
     any_value(capture_months.last_capture_date) as month_end_date,

@@ -4,15 +4,16 @@
 -- retake; if the leader is not ahead on the last day there is no date.
 --
 -- One row per scenario x indicator, so a reader sees what the finding rests on:
---   indicator: `cumulative`, `trailing_30d`, or `cumulative_and_trailing_30d` (ahead on both:
---              the headline; each single indicator is that date with the other left out);
+--   indicator: `tracked_cumulative` (downloads since var `tracking_start`: the headline, as the
+--              report's "tracked downloads"), `cumulative` (all-time counters), `trailing_30d`, or
+--              `cumulative_and_trailing_30d` (ahead on both at once);
 --   scenario:  `all_models`, or without the top family (largest cumulative downloads on the
 --              last day) of the leader, of the follower, or of both.
 {% set leader = var('overtake_leader') %}
 {% set follower = var('overtake_follower') %}
 
 with models as (
-    select snapshot_date, region, family, cumulative_downloads, trailing_30d_downloads
+    select snapshot_date, region, family, cumulative_downloads, tracked_cumulative_downloads, trailing_30d_downloads
     from {{ ref('metrics_model_downloads_daily') }}
 ),
 
@@ -63,6 +64,10 @@ series as (
             as leader_cumulative,
         coalesce({{ safe_sum('models.cumulative_downloads') }} filter (where models.region = '{{ follower }}'), 0)
             as follower_cumulative,
+        coalesce({{ safe_sum('models.tracked_cumulative_downloads') }} filter (where models.region = '{{ leader }}'), 0)
+            as leader_tracked,
+        coalesce({{ safe_sum('models.tracked_cumulative_downloads') }} filter (where models.region = '{{ follower }}'), 0)
+            as follower_tracked,
         coalesce({{ safe_sum('models.trailing_30d_downloads') }} filter (where models.region = '{{ leader }}'), 0)
             as leader_trailing_30d,
         coalesce({{ safe_sum('models.trailing_30d_downloads') }} filter (where models.region = '{{ follower }}'), 0)
@@ -80,7 +85,12 @@ series as (
 ),
 
 indicators as (
-    select scenario, snapshot_date, 'cumulative' as indicator,
+    select scenario, snapshot_date, 'tracked_cumulative' as indicator,
+        leader_tracked as leader_value, follower_tracked as follower_value,
+        leader_tracked > follower_tracked as leader_ahead
+    from series
+    union all
+    select scenario, snapshot_date, 'cumulative',
         leader_cumulative as leader_value, follower_cumulative as follower_value,
         leader_cumulative > follower_cumulative as leader_ahead
     from series
@@ -131,7 +141,8 @@ summary as (
 select
     summary.scenario,
     summary.indicator,
-    summary.scenario = 'all_models' and summary.indicator = 'cumulative_and_trailing_30d' as is_headline,
+    summary.scenario = 'all_models' and summary.indicator = 'tracked_cumulative' as is_headline,
+    date '{{ var("tracking_start") }}' as tracking_start,
     '{{ leader }}' as leader,
     '{{ follower }}' as follower,
     scenarios.removed_leader_family,
