@@ -69,11 +69,14 @@ def ecosystem_report(context: dg.AssetExecutionContext) -> dg.MaterializeResult:
     context.log.info(f"Report for {day}: {report.html_path} ({len(report.charts)} charts)")
     for name, reason in report.missing.items():
         context.log.warning(f"Report section {name!r} has no data: {reason}")
-    headline = next((c for c in report.charts if c.file == "cumulative_by_region.png"), None)
+    headline = next((c for c in report.charts if c.title == "Cumulative downloads by region"), None)
     image = ""
-    if headline is not None:
+    if headline is not None and headline.file:
         encoded = base64.b64encode((report.html_path.parent / headline.file).read_bytes()).decode()
         image = f"![{headline.title}](data:image/png;base64,{encoded})\n\n{headline.reading}"
+    elif headline is not None:  # a single day: its values, not a chart
+        values = markdown_table([headline.period, "cumulative downloads"], list(headline.values))
+        image = f"{values}\n{headline.reading}"
     return dg.MaterializeResult(
         metadata={
             "report": dg.MetadataValue.path(str(report.html_path)),

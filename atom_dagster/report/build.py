@@ -11,8 +11,9 @@ import duckdb
 import pandas as pd
 
 from atom_dagster.report import charts
-from atom_dagster.report.charts import Chart, human
+from atom_dagster.report.charts import Chart, color_for
 from atom_dagster.report.data import ReportData, load_report_data
+from atom_dagster.report.format import MISSING, cell, human, is_missing, iso_day, percent
 
 HUB_SOURCE = "Hugging Face Hub model metadata (downloads, lineage), captured daily by atom"
 OPENROUTER_SOURCE = "Source: OpenRouter (openrouter.ai/rankings)"
@@ -33,58 +34,59 @@ class Report:
     missing: dict[str, str] = field(default_factory=dict)
 
 
-def _table(df: pd.DataFrame, columns: dict[str, str]) -> str:
+def _table(df: pd.DataFrame, columns: dict[str, str], missing: dict[str, str] | None = None) -> str:
+    """An HTML table of ``columns`` (name -> header); a missing value reads ``missing[column]`` or a
+    dash, explained under the table."""
     if df.empty:
         return "<p><em>No data for this table yet.</em></p>"
+    missing = missing or {}
     head = "".join(f"<th>{html.escape(label)}</th>" for label in columns.values())
     rows = []
     for _, row in df.iterrows():
-        cells = []
-        for col in columns:
-            value = row[col]
-            if isinstance(value, float) and col.endswith(("score", "share")):
-                text = f"{value:.2f}" if col.endswith("score") else f"{value:.1%}"
-            elif isinstance(value, int | float) and not pd.isna(value):
-                text = human(value)
-            elif hasattr(value, "strftime") and not pd.isna(value):
-                text = value.strftime("%Y-%m-%d")
-            else:
-                text = "—" if value is None or (isinstance(value, float) and pd.isna(value)) else str(value)
-            cells.append(f"<td>{html.escape(text)}</td>")
-        rows.append("<tr>" + "".join(cells) + "</tr>")
-    return f"<table><thead><tr>{head}</tr></thead><tbody>{''.join(rows)}</tbody></table>"
+        cells = [
+            missing.get(col, MISSING) if is_missing(row[col]) else cell(row[col], col) for col in columns
+        ]
+        rows.append("<tr>" + "".join(f"<td>{html.escape(text)}</td>" for text in cells) + "</tr>")
+    body = "".join(rows)
+    note = f'<p class="meta">{MISSING} : no value in the data.</p>' if f"<td>{MISSING}</td>" in body else ""
+    return f"<table><thead><tr>{head}</tr></thead><tbody>{body}</tbody></table>{note}"
+
+
+def _values_table(chart: Chart) -> str:
+    """A single period's values, each category with its chart colour."""
+    rows = "".join(
+        f'<tr><th><span style="color:{color_for(name)}">&#9632;</span> {html.escape(name)}</th>'
+        f"<td>{html.escape(value)}</td></tr>"
+        for name, value in chart.values
+    )
+    return f'<table class="values"><caption>{html.escape(chart.period)}</caption>{rows}</table>'
 
 
 def key_numbers(data: ReportData) -> dict[str, str]:
     """The few numbers a reader wants first (also shown in Dagster metadata)."""
     out: dict[str, str] = {}
+    headline = charts.headline_overtake(data.get("overtake"))
+    since = f" since {iso_day(headline['tracking_start'])}" if headline is not None else ""
     region = data.get("region_daily")
     if not region.empty:
         last = region[region["snapshot_date"] == region["snapshot_date"].max()]
         for _, row in last.sort_values("cumulative_downloads", ascending=False).iterrows():
-            out[f"cumulative downloads, {row['region']}"] = human(row["cumulative_downloads"])
-    overtake = data.get("overtake")
-    headline = (
-        overtake[(overtake["scenario"] == "all_models") & (overtake["indicator"] == "cumulative")]
-        if not overtake.empty
-        else overtake
-    )
-    if not headline.empty:
-        row = headline.iloc[0]
-        when = row["overtake_date"]
-        out[f"{row['leader']} ahead of {row['follower']} (cumulative) since"] = (
-            when.strftime("%Y-%m-%d") if not pd.isna(when) else "not overtaken"
+            out[f"tracked downloads{since}, {row['region']}"] = human(row["tracked_cumulative_downloads"])
+            out[f"all-time downloads, {row['region']}"] = human(row["cumulative_downloads"])
+    if headline is not None:
+        when = headline["overtake_date"]
+        out[f"{headline['leader']} ahead of {headline['follower']} (tracked downloads{since}) from"] = (
+            "not overtaken" if is_missing(when) else iso_day(when)
         )
     families = data.get("family_latest")
     if not families.empty:
-        out["top family"] = (
-            f"{families.iloc[0]['family']} ({families.iloc[0]['cumulative_downloads_share']:.0%})"
-        )
+        top = families.iloc[0]
+        out["top family"] = f"{top['family']} ({percent(top['cumulative_downloads_share'])})"
     share = data.get("inference_share")
     if not share.empty:
         last = share[share["snapshot_date"] == share["snapshot_date"].max()]
         closed = last[last["inference_category"].isin(["closed"])]["token_share"].sum()
-        out["OpenRouter tokens on closed models (last day)"] = f"{closed:.0%}"
+        out["OpenRouter tokens on closed models (last day)"] = percent(closed)
     return out
 
 
@@ -93,7 +95,11 @@ def _section(chart: Chart | None, title: str, span: str, source: str, extra: str
         body = "<p><em>No data for this chart yet.</em></p>"
         reading = ""
     else:
-        body = f'<img src="{html.escape(chart.file)}" alt="{html.escape(chart.title)}">'
+        body = (
+            f'<img src="{html.escape(chart.file)}" alt="{html.escape(chart.title)}">'
+            if chart.file
+            else _values_table(chart)
+        )
         reading = f'<p class="reading">{html.escape(chart.reading)}</p>'
     return (
         f"<section><h2>{html.escape(title)}</h2>{reading}{body}"
@@ -107,6 +113,8 @@ body{font-family:system-ui,sans-serif;max-width:1000px;margin:2em auto;padding:0
 .reading{font-size:1.05em} .meta{color:#666;font-size:.85em} img{max-width:100%}
 table{border-collapse:collapse;margin:.5em 0} td,th{border:1px solid #ccc;padding:.25em .6em;font-size:.9em}
 section{margin:2em 0}
+table.values caption{text-align:left;font-weight:bold;padding:.25em 0;white-space:nowrap}
+table.values th{text-align:left}
 """
 
 
@@ -121,7 +129,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, day: str) -> Rep
         span, sources = f"no snapshots up to {day}", "none"
     else:
         c = capture.iloc[0]
-        span = f"{c['first_day']:%Y-%m-%d} to {c['last_day']:%Y-%m-%d}, {c['n_days']} captured days"
+        span = f"{iso_day(c['first_day'])} to {iso_day(c['last_day'])}, {c['n_days']} captured days"
         sources = str(c["sources"])
     hub = f"{HUB_SOURCE} (capture source: {sources})" + ("; SYNTHETIC demo data" if synthetic else "")
     made = [
@@ -139,6 +147,7 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, day: str) -> Rep
                     "gap_at_last_date": "gap on last day",
                     "n_lead_changes": "lead changes",
                 },
+                missing={"overtake_date": "not ahead"},
             ),
         ),
         (

@@ -11,8 +11,8 @@ import pandas as pd
 # Each frame the report uses: name -> SQL over the marts, limited to days up to the partition.
 QUERIES: dict[str, str] = {
     "region_daily": """
-        select snapshot_date, region, downloads, cumulative_downloads, trailing_30d_downloads,
-               cumulative_downloads_share
+        select snapshot_date, region, downloads, cumulative_downloads, tracked_cumulative_downloads,
+               trailing_30d_downloads, cumulative_downloads_share, tracked_cumulative_downloads_share
         from metrics_downloads_by_region_daily where snapshot_date <= $day order by snapshot_date, region""",
     "region_monthly": """
         select month, region, downloads, downloads_share
@@ -24,7 +24,7 @@ QUERIES: dict[str, str] = {
                                where snapshot_date <= $day)
         order by cumulative_downloads desc""",
     "overtake": """
-        select scenario, indicator, is_headline, leader, follower, removed_leader_family,
+        select scenario, indicator, is_headline, tracking_start, leader, follower, removed_leader_family,
                removed_follower_family, overtake_date, is_ahead_since_first_date, gap_at_last_date,
                n_lead_changes, first_date, last_date
         from metrics_overtake order by scenario, indicator""",

@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from datetime import date
 
+import matplotlib.dates as mdates
 import matplotlib.image as mpimg
+import matplotlib.pyplot as plt
 import pandas as pd
+import pytest
+from matplotlib.colors import to_hex
 
 from atom_dagster.report import charts
-from atom_dagster.report.build import key_numbers
+from atom_dagster.report.build import _section, key_numbers
+from atom_dagster.report.charts import color_for
 from atom_dagster.report.data import ReportData
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
@@ -23,8 +28,19 @@ def region_frame() -> pd.DataFrame:
     rows = []
     for day, china, us in zip(days, [90, 110, 130], [100, 105, 110], strict=True):
         rows += [
-            {"snapshot_date": day, "region": "china", "cumulative_downloads": china},
-            {"snapshot_date": day, "region": "us", "cumulative_downloads": us},
+            # Tracked = downloads since the tracking start (us had 50 before it, china 10).
+            {
+                "snapshot_date": day,
+                "region": "china",
+                "cumulative_downloads": china,
+                "tracked_cumulative_downloads": china - 10,
+            },
+            {
+                "snapshot_date": day,
+                "region": "us",
+                "cumulative_downloads": us,
+                "tracked_cumulative_downloads": us - 50,
+            },
         ]
     return pd.DataFrame(rows)
 
@@ -34,7 +50,9 @@ def overtake_frame(when) -> pd.DataFrame:
         [
             {
                 "scenario": "all_models",
-                "indicator": "cumulative",
+                "indicator": "tracked_cumulative",
+                "is_headline": True,
+                "tracking_start": date(2023, 11, 1),
                 "leader": "china",
                 "follower": "us",
                 "overtake_date": when,
@@ -54,7 +72,8 @@ def test_cumulative_chart_marks_the_overtake(tmp_path):
 
 def test_cumulative_chart_says_when_there_is_no_overtake(tmp_path):
     chart = charts.cumulative_by_region(region_frame(), overtake_frame(pd.NaT), tmp_path)
-    assert chart.reading == "china has not durably overtaken us in cumulative downloads."
+    assert chart.reading.startswith("china has not durably overtaken us in tracked downloads.")
+    assert chart.title == "Tracked downloads by region since 2023-11-01"
 
 
 def test_monthly_shares_reading_names_the_leader(tmp_path):
@@ -70,19 +89,20 @@ def test_monthly_shares_reading_names_the_leader(tmp_path):
     assert chart.reading == "In 2025-08, china took 60% of downloads, us 30%."
 
 
-def test_concentration_reading_uses_the_top_organization(tmp_path):
-    df = pd.DataFrame(
-        [
+def concentration_frame(months: list[date]) -> pd.DataFrame:
+    rows = []
+    for i, month in enumerate(months):
+        rows += [
             {
-                "month": date(2025, 8, 1),
+                "month": month,
                 "entity_type": "organization",
                 "top_n": 1,
-                "top_n_share": 0.42,
+                "top_n_share": 0.42 + i / 100,
                 "hhi": 0.25,
                 "largest_entity": "Alibaba Cloud",
             },
             {
-                "month": date(2025, 8, 1),
+                "month": month,
                 "entity_type": "model",
                 "top_n": 1,
                 "top_n_share": 0.1,
@@ -90,12 +110,123 @@ def test_concentration_reading_uses_the_top_organization(tmp_path):
                 "largest_entity": "Qwen/Qwen2.5-7B-Instruct",
             },
         ]
-    )
-    chart = charts.concentration(df, tmp_path)
+    return pd.DataFrame(rows)
+
+
+def test_concentration_reading_uses_the_top_organization(tmp_path):
+    chart = charts.concentration(concentration_frame([date(2025, 7, 1), date(2025, 8, 1)]), tmp_path)
     assert _is_png(tmp_path / chart.file)
     assert chart.reading == (
-        "In 2025-08 the top 1 organization (Alibaba Cloud) had 42% of downloads; organization HHI 0.25."
+        "In 2025-08 the top 1 organization (Alibaba Cloud) had 43% of downloads; organization HHI 0.25."
     )
+
+
+@pytest.fixture
+def drawn(monkeypatch) -> dict:
+    """The charts' figures by file name, kept open instead of written (no PNG: fast)."""
+    figures: dict = {}
+
+    def keep(fig, _out_dir, name: str) -> str:
+        figures[name] = fig
+        return name
+
+    monkeypatch.setattr(charts, "_save", keep)
+    yield figures
+    for fig in figures.values():
+        plt.close(fig)
+
+
+def _colors(ax) -> dict[str, str]:
+    """Label -> colour of an axes' lines and stacked areas, and of its horizontal bars by tick label."""
+    out = {line.get_label(): to_hex(line.get_color()) for line in ax.get_lines()}
+    out |= {area.get_label(): to_hex(area.get_facecolor()[0]) for area in ax.collections}
+    bars = zip(ax.get_yticklabels(), ax.patches, strict=False) if ax.patches else []
+    return out | {tick.get_text(): to_hex(bar.get_facecolor()) for tick, bar in bars}
+
+
+def derivative_frame(months: list[date]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"month": m, "base": base, "share": share, "n_derivatives": 10}
+            for m in months
+            for base, share in (("Qwen", 0.6), ("Llama", 0.3), ("Granite", 0.1))
+        ]
+    )
+
+
+def inference_frame(days: list[str]) -> pd.DataFrame:
+    return pd.DataFrame(
+        [
+            {"snapshot_date": pd.Timestamp(d).date(), "inference_category": c, "token_share": s}
+            for d in days
+            for c, s in (("closed", 0.5), ("china", 0.3), ("not_in_catalogue", 0.2))
+        ]
+    )
+
+
+def test_x_axes_run_from_the_first_to_the_last_date_of_the_data(drawn, tmp_path):
+    charts.cumulative_by_region(region_frame(), overtake_frame(pd.Timestamp("2025-07-02")), tmp_path)
+    charts.inference_share(inference_frame(["2026-10-01", "2026-10-28"]), tmp_path)
+    charts.derivative_share_by_family(derivative_frame([date(2024, 1, 1), date(2024, 6, 1)]), tmp_path)
+    charts.concentration(concentration_frame([date(2025, 7, 1), date(2025, 8, 1)]), tmp_path)
+    spans = {
+        name: tuple(mdates.num2date(x).date() for x in fig.axes[0].get_xlim()) for name, fig in drawn.items()
+    }
+    assert spans == {
+        "cumulative_by_region.png": (date(2025, 7, 1), date(2025, 7, 3)),
+        "inference_share.png": (date(2026, 10, 1), date(2026, 10, 28)),
+        "derivative_share_by_family.png": (date(2024, 1, 1), date(2024, 6, 1)),
+        "concentration.png": (date(2025, 7, 1), date(2025, 8, 1)),
+    }
+
+
+def test_a_category_has_the_same_colour_in_every_chart(drawn, tmp_path):
+    families = pd.DataFrame(
+        {"family": ["Qwen", "Llama", "Granite"], "cumulative_downloads": [300, 200, 100]}
+    ).assign(cumulative_downloads_share=lambda d: d["cumulative_downloads"] / 600)
+    charts.top_families(families, tmp_path)
+    charts.derivative_share_by_family(derivative_frame([date(2024, 1, 1), date(2024, 6, 1)]), tmp_path)
+    charts.cumulative_by_region(region_frame(), overtake_frame(pd.NaT), tmp_path)
+    charts.inference_share(inference_frame(["2026-10-01", "2026-10-02"]), tmp_path)
+    seen = {name: _colors(fig.axes[0]) for name, fig in drawn.items()}
+    for name in ("Qwen", "Llama", "Granite"):
+        assert (
+            seen["top_families.png"][name] == seen["derivative_share_by_family.png"][name] == color_for(name)
+        )
+    for region in ("china", "us"):
+        assert seen["cumulative_by_region.png"][region] == color_for(region)
+    assert seen["inference_share.png"]["china"] == color_for("china")
+    assert seen["inference_share.png"]["not_in_catalogue"] != color_for("china")
+
+
+def test_a_single_month_is_shown_as_values_not_a_bar(tmp_path):
+    df = pd.DataFrame(
+        {
+            "month": [date(2026, 10, 1)] * 3,
+            "region": ["us", "china", "eu"],
+            "downloads_share": [0.3, 0.6, 0.1],
+        }
+    )
+    chart = charts.monthly_region_shares(df, tmp_path)
+    assert list(tmp_path.iterdir()) == []  # no PNG
+    assert chart.file == ""
+    assert chart.period == "Oct 2026 (the only month in the data)"
+    assert chart.values == (("china", "60.0%"), ("us", "30.0%"), ("eu", "10.0%"))
+    assert chart.reading == "In 2026-10, china took 60% of downloads, us 30%."
+    page = _section(chart, "Monthly download share by region", "span", "source")
+    assert "<img" not in page and '<table class="values"><caption>Oct 2026 (the only month' in page
+    assert "china</th><td>60.0%</td>" in page
+    single = charts.concentration(concentration_frame([date(2025, 8, 1)]), tmp_path)
+    assert single.file == "" and single.values == (("organizations", "HHI 0.25"), ("models", "HHI 0.05"))
+    assert charts.derivative_share_by_family(derivative_frame([date(2024, 1, 1)]), tmp_path).file == ""
+
+
+def test_a_single_day_is_shown_as_values(tmp_path):
+    one_day = region_frame().head(2).assign(tracked_cumulative_downloads=[2_500_000_000_000, 31_200_000])
+    chart = charts.cumulative_by_region(one_day, overtake_frame(pd.NaT), tmp_path)
+    assert list(tmp_path.iterdir()) == []
+    assert chart.values == (("china", "2.5T"), ("us", "31.2M"))
+    assert chart.period == "2025-07-01 (the only day in the data)"
 
 
 def test_empty_frames_draw_nothing(tmp_path):
@@ -125,8 +256,10 @@ def test_key_numbers_state_the_last_day_and_the_overtake():
         },
     )
     assert key_numbers(data) == {
-        "cumulative downloads, china": "130",
-        "cumulative downloads, us": "110",
-        "china ahead of us (cumulative) since": "2025-07-02",
+        "tracked downloads since 2023-11-01, china": "120",
+        "all-time downloads, china": "130",
+        "tracked downloads since 2023-11-01, us": "60",
+        "all-time downloads, us": "110",
+        "china ahead of us (tracked downloads since 2023-11-01) from": "2025-07-02",
         "top family": "Qwen (40%)",
     }
