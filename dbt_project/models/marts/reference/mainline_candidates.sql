@@ -5,7 +5,7 @@
 with flagged as (
     select
         *,
-        created_at::date >= first_snapshot_date - interval 7 day as seen_as_new_release
+        created_at::date >= cast({{ dbt.dateadd('day', -7, 'first_snapshot_date') }} as date) as seen_as_new_release
     from {{ ref('dim_models') }}
     where is_first_party
         and atom_list is distinct from 'primary'
