@@ -254,7 +254,8 @@ def derivative_share_by_family(df: pd.DataFrame, out_dir: Path, n: int = 6) -> C
     last = pivot.iloc[-1].sort_values(ascending=False)
     reading = (
         f"In {pivot.index[-1]:%Y-%m}, {last.index[0]} bases took {percent(last.iloc[0])} "
-        "of new derivatives of tracked models."
+        "of new derivatives of mainline models (fine-tunes, adapters, quantizations and merges across "
+        "the whole Hub on days with a new-models listing)."
     )
     if _single(pivot.index):
         return _values(title, reading, pivot.index[-1], True, pivot.iloc[-1], share)

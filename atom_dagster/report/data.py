@@ -47,7 +47,8 @@ QUERIES: dict[str, str] = {
         where r <= 3 order by size_bucket_order, rank""",
     "derivative_shares": """
         select month, base, share, n_derivatives
-        from metrics_derivative_shares_monthly where breakdown = 'family' and month <= $day
+        from metrics_derivative_shares_monthly
+        where breakdown = 'family' and relation = 'all' and month <= $day
         order by month, share desc""",
     "concentration": """
         select month, entity_type, top_n, top_n_share, hhi, largest_entity

@@ -141,8 +141,23 @@ def test_dim_models_mainline_params_and_region(pipeline):
 
 def test_lineage_drops_malformed_parents_and_counts_them(pipeline):
     settings, _ = pipeline
-    assert query(settings, "select child_id, parent_id, relation, parent_uid from fct_model_lineage") == [
-        ("someuser/qwen-sft", "Qwen/Qwen2.5-7B-Instruct", "finetune", UID["A"])
+    assert query(
+        settings,
+        """select child_id, parent_id, relation, parent_uid from fct_model_lineage
+           where edge_source = 'captured_model'""",
+    ) == [("someuser/qwen-sft", "Qwen/Qwen2.5-7B-Instruct", "finetune", UID["A"])]
+    # The whole Hub's new models add their edges (tests/small_archive.py): 12 derivatives of A (one a
+    # merge that also names E), 7 of B, 4 of G; models with no base add none.
+    listed = query(
+        settings,
+        """select parent_id, count(*), count(distinct child_uid) from fct_model_lineage
+           where edge_source = 'new_models_listing' group by 1 order by 1""",
+    )
+    assert listed == [
+        ("Qwen/Qwen2.5-7B-Instruct", 12, 12),
+        ("Qwen/Qwen3-Embedding-0.6B", 4, 4),
+        ("meta-llama/Llama-3.1-8B-Instruct", 7, 7),
+        ("someuser/qwen-sft", 1, 1),
     ]
     rejected = query(
         settings, "select snapshot_date::varchar, n_edges, example_parent_id from agg_lineage_rejections"

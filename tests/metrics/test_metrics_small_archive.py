@@ -220,20 +220,66 @@ def test_top_models_by_size_rank_carried_forward_models(settings):
 
 
 def test_derivatives_by_month_family_and_children_counts(settings):
-    assert query(
-        settings,
-        """select month::varchar, base_namespace, base_family, relation, n_derivatives, weighted_derivatives
-           from metrics_derivatives_monthly""",
-    ) == [("2025-01-01", "Qwen", "Qwen", "finetune", 1, 1.0)]
-    assert query(
-        settings, "select month::varchar, breakdown, share from metrics_derivative_shares_monthly order by 2"
-    ) == [("2025-01-01", "family", 1.0), ("2025-01-01", "organization", 1.0)]
+    derivatives = {
+        r[:4]: r[4:]
+        for r in query(
+            settings,
+            """select month::varchar, base_namespace, base_family, relation, n_derivatives,
+                      weighted_derivatives
+               from metrics_derivatives_monthly""",
+        )
+    }
+    # E (captured, 2025-01) is a fine-tune of A. October's whole-Hub listing (tests/small_archive.py):
+    # fine-tunes of A (2+1+2+1) and of G (1 a day), all in the Qwen namespace and family.
+    assert derivatives[("2025-01-01", "Qwen", "Qwen", "finetune")] == (1, 1.0)
+    assert derivatives[("2026-10-01", "Qwen", "Qwen", "finetune")] == (10, 10.0)
+    assert derivatives[("2026-10-01", "meta-llama", "Llama", "adapter")] == (3, 3.0)
+    # The Hub's own children counts (model_info, A only) beside what the pipeline captured: E and
+    # October's listing (A: 6 fine-tunes + 1 merge + 2 adapters + 3 quantizations; B: 7; G: 4;
+    # E: the merge that names it).
     assert query(
         settings,
         """select model_id, children_finetune, children_adapter, children_quantized, children_merge,
-                  children_total, captured_finetune, captured_total
-           from metrics_derivative_counts_by_base""",
-    ) == [(A, 3, 1, 7, 0, 11, 1, 1)]
+                  children_total, captured_finetune, captured_merge, captured_total
+           from metrics_derivative_counts_by_base order by model_id""",
+    ) == [
+        (A, 3, 1, 7, 0, 11, 1 + 6, 1, 1 + 12),
+        ("Qwen/Qwen3-Embedding-0.6B", None, None, None, None, None, 4, 0, 4),
+        (B, None, None, None, None, None, 3, 0, 7),
+        ("someuser/qwen-sft", None, None, None, None, None, 0, 1, 1),
+    ]
+
+
+def test_derivative_shares_count_new_derivatives_of_mainline_bases(settings):
+    shares = {
+        r[:3]: r[3:]
+        for r in query(
+            settings,
+            """select month::varchar, relation, base, n_derivatives, weighted_derivatives,
+                      month_derivatives_of_mainline_bases, n_listing_days
+               from metrics_derivative_shares_monthly where breakdown = 'family'""",
+        )
+    }
+    month = "2026-10-01"
+    # Derivatives of mainline bases A (Qwen) and B (Llama) only: G is not mainline, models with no
+    # base do not count. A: 3 + 2 + 5 + 2 (d3's merge of A and non-mainline E counts whole for A);
+    # B: 1 + 2 + 1 + 3. Per relation, A vs B: finetune 6 vs 3, adapter 2 vs 3, quantized 3 vs 1,
+    # merge 1 vs 0. The listing covered the archive's 4 days.
+    assert shares[(month, "all", "Qwen")] == (12, 12.0, 19.0, 4)
+    assert shares[(month, "all", "Llama")] == (7, 7.0, 19.0, 4)
+    for relation, qwen, llama in (("finetune", 6, 3), ("adapter", 2, 3), ("quantized", 3, 1)):
+        assert shares[(month, relation, "Qwen")][:3] == (qwen, qwen, qwen + llama)
+        assert shares[(month, relation, "Llama")][:3] == (llama, llama, qwen + llama)
+    assert shares[(month, "merge", "Qwen")] == (1, 1.0, 1.0, 4)
+    assert (month, "merge", "Llama") not in shares
+    # Before the listing, only captured derivatives: E, a fine-tune of A.
+    assert shares[("2025-01-01", "all", "Qwen")] == (1, 1.0, 1.0, 0)
+    share = query(
+        settings,
+        """select share from metrics_derivative_shares_monthly
+           where month = '2026-10-01' and relation = 'all' and breakdown = 'family' and base = 'Qwen'""",
+    )[0][0]
+    assert share == pytest.approx(12 / 19)
 
 
 def test_concentration_of_the_months_downloads(settings):

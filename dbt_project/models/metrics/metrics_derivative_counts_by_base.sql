@@ -1,7 +1,7 @@
 -- Derivative counts per base model: the Hub's own `childrenModelCount` per relation from the
 -- model's latest snapshot (captured for tracked organizations' models), next to the derivatives
--- the pipeline itself captured declaring it as parent (`fct_model_lineage`). One row per captured
--- model that has either.
+-- the pipeline itself captured declaring it as parent (`fct_model_lineage`: captured models and the
+-- whole Hub's new models of the captured days). One row per captured model that has either.
 with captured_children as (
     select
         parent_uid,

@@ -1,43 +1,65 @@
--- Each base family's (and base organization's) share of all new derivatives of tracked bases per
--- calendar month: the report's "Qwen's share of new derivatives". A tracked base is a parent that
--- is a captured model. Grain: month x breakdown (`family` or `organization`) x base. A derivative
--- of several tracked bases (a merge) is split evenly among them, so the shares of a month and
--- breakdown add up to 1.
-with tracked_edges as (
+-- Each base family's (and base organization's) share of the new derivatives of mainline bases per
+-- calendar month of the derivatives' creation, overall and per relation: the report's "Qwen's
+-- share of new derivatives". A mainline base is a parent that is a mainline model (dim_models).
+-- Derivatives come from fct_model_lineage: the whole Hub's new models on days with a
+-- `hub/new_models/` listing, and the captured models' own lineage (`n_listing_days` says how much
+-- of the month the whole-Hub listing covers). A derivative of several mainline bases (a merge) is
+-- split evenly among them, so within a month, breakdown and relation the shares add up to 1.
+-- Grain: month x relation (`all` or one relation) x breakdown (`family` or `organization`) x base.
+with mainline_edges as (
     select
         lineage.child_uid,
         cast({{ dbt.date_trunc('month', 'lineage.child_created_date') }} as date) as month,
+        lineage.relation,
         coalesce(nullif(parents.family, ''), 'unknown') as family,
         coalesce(parents.organization, parents.namespace) as organization
     from {{ ref('fct_model_lineage') }} as lineage
     inner join {{ ref('dim_models') }} as parents on parents.model_uid = lineage.parent_uid
-    where lineage.child_created_date is not null
+    where lineage.child_created_date is not null and parents.is_mainline
 ),
 
 weighted as (
     select *, 1.0 / count(*) over (partition by child_uid) as child_weight
-    from tracked_edges
+    from mainline_edges
+),
+
+-- Every relation on its own, and all of them together (`all`).
+by_relation as (
+    select month, relation, child_uid, child_weight, family, organization from weighted
+    union all
+    select month, 'all', child_uid, child_weight, family, organization from weighted
 ),
 
 by_base as (
-    select month, 'family' as breakdown, family as base,
+    select month, relation, 'family' as breakdown, family as base,
         count(distinct child_uid) as n_derivatives, sum(child_weight) as weighted_derivatives
-    from weighted
-    group by month, family
+    from by_relation
+    group by month, relation, family
     union all
-    select month, 'organization', organization,
+    select month, relation, 'organization', organization,
         count(distinct child_uid), sum(child_weight)
-    from weighted
-    group by month, organization
+    from by_relation
+    group by month, relation, organization
+),
+
+listing_days as (
+    select
+        cast({{ dbt.date_trunc('month', 'snapshot_date') }} as date) as month,
+        count(distinct snapshot_date) as n_listing_days
+    from {{ ref('stg_hub__new_models') }}
+    group by 1
 )
 
 select
-    month,
-    breakdown,
-    base,
-    n_derivatives,
-    weighted_derivatives,
-    weighted_derivatives / sum(weighted_derivatives) over same_month as share,
-    sum(weighted_derivatives) over same_month as month_derivatives_of_tracked_bases
+    by_base.month,
+    by_base.relation,
+    by_base.breakdown,
+    by_base.base,
+    by_base.n_derivatives,
+    by_base.weighted_derivatives,
+    by_base.weighted_derivatives / sum(by_base.weighted_derivatives) over same_month as share,
+    sum(by_base.weighted_derivatives) over same_month as month_derivatives_of_mainline_bases,
+    coalesce(listing_days.n_listing_days, 0) as n_listing_days
 from by_base
-window same_month as (partition by month, breakdown)
+left join listing_days on listing_days.month = by_base.month
+window same_month as (partition by by_base.month, by_base.relation, by_base.breakdown)
