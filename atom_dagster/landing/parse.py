@@ -286,9 +286,12 @@ def _license(tags: list[str], card: Any) -> str | None:
     return None
 
 
-def _gated(value: Any) -> str:
-    # The Hub answers false, "auto" or "manual".
-    if value in (None, False, "false", "False"):
+def _gated(value: Any) -> str | None:
+    # The Hub answers false, "auto" or "manual". A source that does not give the field (hub-stats
+    # files have no `gated`) leaves it unknown: null, never "false".
+    if value is None:
+        return None
+    if value in (False, "false", "False"):
         return "false"
     if value is True:
         return "true"

@@ -277,7 +277,7 @@ def test_license_missing_everywhere_is_null():
     [
         (False, "false"),
         ("false", "false"),
-        (None, "false"),
+        (None, None),
         ("auto", "auto"),
         ("manual", "manual"),
         (True, "true"),
@@ -287,8 +287,9 @@ def test_gated_values(gated, expected):
     assert parse_hub_model(hub_object(gated=gated))["gated"] == expected
 
 
-def test_missing_gated_is_false():
-    assert parse_hub_model(without(hub_object(), "gated"))["gated"] == "false"
+def test_missing_gated_is_unknown_not_false():
+    # hub-stats files have no `gated`: an absent field is null, never a default of "false".
+    assert parse_hub_model(without(hub_object(), "gated"))["gated"] is None
 
 
 def test_safetensors_and_gguf_totals():
