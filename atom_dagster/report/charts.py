@@ -206,10 +206,10 @@ def top_families(df: pd.DataFrame, out_dir: Path, n: int = 12) -> Chart | None:
     fig, ax = plt.subplots(figsize=(8, 4.5))
     ax.barh(top["family"], top["cumulative_downloads"], color=[color_for(f) for f in top["family"]])
     _ticks(ax.xaxis, human)
-    ax.set_title(f"Top {len(top)} families by cumulative downloads")
+    ax.set_title(f"Top {len(top)} families by all-time downloads")
     first = df.iloc[0]
     reading = (
-        f"{first['family']} leads with {human(first['cumulative_downloads'])} cumulative downloads "
+        f"{first['family']} leads with {human(first['cumulative_downloads'])} all-time downloads "
         f"({percent(first['cumulative_downloads_share'])} of mainline downloads)."
     )
     return Chart(_save(fig, out_dir, "top_families.png"), "Top families", reading)

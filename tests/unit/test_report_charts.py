@@ -261,5 +261,5 @@ def test_key_numbers_state_the_last_day_and_the_overtake():
         "tracked downloads since 2023-11-01, us": "60",
         "all-time downloads, us": "110",
         "china ahead of us (tracked downloads since 2023-11-01) from": "2025-07-02",
-        "top family": "Qwen (40%)",
+        "top family (share of all-time downloads)": "Qwen (40%)",
     }
