@@ -81,7 +81,8 @@ def key_numbers(data: ReportData) -> dict[str, str]:
     families = data.get("family_latest")
     if not families.empty:
         top = families.iloc[0]
-        out["top family (share of all-time downloads)"] = f"{top['family']} ({percent(top['cumulative_downloads_share'])})"
+        share = percent(top["cumulative_downloads_share"])
+        out["top family (share of all-time downloads)"] = f"{top['family']} ({share})"
     share = data.get("inference_share")
     if not share.empty:
         last = share[share["snapshot_date"] == share["snapshot_date"].max()]
@@ -156,7 +157,12 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, day: str) -> Rep
             hub,
             "",
         ),
-        (charts.top_families(data.get("family_latest"), out_dir), "Top model families (all-time downloads)", hub, ""),
+        (
+            charts.top_families(data.get("family_latest"), out_dir),
+            "Top model families (all-time downloads)",
+            hub,
+            "",
+        ),
         (
             charts.ram_leaders(data.get("ram_leaders"), out_dir),
             "Relative Adoption Metric leaders",
