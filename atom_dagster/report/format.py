@@ -25,9 +25,10 @@ def human(n: Any) -> str:
         text = f"{size / div:.3g}" if unit else f"{round(size):d}"
         if float(text) < 1000:  # else 999_999 would be '1e+03K': it is '1M'
             break
-    else:
+    else:  # a thousand trillion and more (counters near 2^63): thousands of T, never an exponent
         text = f"{size / 1e12:,.0f}"
-    return ("-" if float(n) < 0 and float(text) else "") + text + unit
+    # No sign on a value that rounds to zero.
+    return ("-" if float(n) < 0 and text.strip("0.,") else "") + text + unit
 
 
 def percent(share: Any, digits: int = 0) -> str:

@@ -24,6 +24,9 @@ from atom_dagster.report.format import MISSING, cell, human
         (2.5e12, "2.5T"),  # not '2.5e+03B'
         (3_100_000_000_000, "3.1T"),
         (4.2e15, "4,200T"),
+        (2**63, "9,223,372T"),  # counters near 2^63 (tests/faults/test_mart_overflow.py)
+        (-(2**62), "-4,611,686T"),
+        (-0.3, "0"),
         (-468_000_000, "-468M"),
         (np.int64(12_345), "12.3K"),
         (None, MISSING),
