@@ -30,6 +30,8 @@ from pathlib import Path
 from atom_dagster.settings import DBT_PROJECT_DIR
 
 REPOSITORY = "Interconnects-AI/tracked-models"
+GITHUB_API = "https://api.github.com"
+GITHUB_RAW = "https://raw.githubusercontent.com"
 SEEDS_DIR = DBT_PROJECT_DIR / "seeds" / "atom_reference"
 REGIONS = ("us", "china", "eu", "other", "unknown")
 
@@ -355,22 +357,25 @@ def _local_commit(checkout: Path) -> str | None:
     return out.stdout.strip() or None
 
 
-def _github_reader(repository: str, commit: str, timeout: float) -> Callable[[str], str]:
+def _github_reader(raw: str, repository: str, commit: str, timeout: float) -> Callable[[str], str]:
     def read(path: str) -> str:
-        url = f"https://raw.githubusercontent.com/{repository}/{commit}/{path}"
-        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (fixed https host)
+        url = f"{raw}/{repository}/{commit}/{path}"
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (http(s) by config)
             return response.read().decode("utf-8")
 
     return read
 
 
-def _github_commit(repository: str, ref: str, timeout: float) -> str:
+def _github_commit(api: str, repository: str, ref: str, timeout: float) -> str:
+    """The commit id ``ref`` names now (files are then read at that commit, not at a moving branch)."""
     request = urllib.request.Request(
-        f"https://api.github.com/repos/{repository}/commits/{ref}",
-        headers={"Accept": "application/vnd.github.sha"},
+        f"{api}/repos/{repository}/commits/{ref}", headers={"Accept": "application/vnd.github.sha"}
     )
-    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (fixed https host)
-        return response.read().decode("ascii").strip()
+    with urllib.request.urlopen(request, timeout=timeout) as response:  # noqa: S310 (http(s) by config)
+        commit = response.read().decode("ascii").strip()
+    if len(commit) != 40 or any(c not in "0123456789abcdef" for c in commit):
+        raise ReferenceDataError(f"GitHub answered {commit[:60]!r} for the commit of {repository}@{ref}.")
+    return commit
 
 
 def update_reference(
@@ -380,6 +385,8 @@ def update_reference(
     ref: str = "main",
     seeds_dir: Path | None = None,
     timeout: float = 60.0,
+    github_api: str = GITHUB_API,
+    github_raw: str = GITHUB_RAW,
 ) -> tuple[ReferenceDiff, dict]:
     """Refresh the vendored copy from a local ``checkout`` or from GitHub at ``ref``.
 
@@ -396,13 +403,16 @@ def update_reference(
         origin = f"the checkout {checkout}"
     else:
         try:
-            commit = _github_commit(repository, ref, timeout)
+            commit = _github_commit(github_api, repository, ref, timeout)
         except OSError as exc:
             raise ReferenceDataError(
                 f"cannot reach GitHub for {repository}@{ref} ({exc}); on a machine without network, "
                 "pass a local checkout: `atom reference update --from PATH`."
             ) from exc
-        read, origin = _github_reader(repository, commit, timeout), f"https://github.com/{repository}"
+        read, origin = (
+            _github_reader(github_raw, repository, commit, timeout),
+            f"https://github.com/{repository}",
+        )
     texts: dict[str, str] = {}
 
     def remember(path: str) -> str:

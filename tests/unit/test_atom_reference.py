@@ -167,3 +167,55 @@ def test_the_vendored_copy_is_complete_and_consistent():
     assert {r["org"] for r in vendored.tables["atom_tracked_models"]} <= set(vendored.regions())
     assert len(vendored.models("primary")) > 1000
     assert (atom_reference.SEEDS_DIR / "LICENSE").read_text().lstrip().startswith("Apache License")
+
+
+def test_update_from_github_reads_the_files_at_the_commit_the_ref_names(tmp_path):
+    """The GitHub path against a local stand-in of api.github.com and raw.githubusercontent.com."""
+    import hashlib
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    commit = hashlib.sha1(b"tracked-models").hexdigest()
+    seen: list[str] = []
+
+    class GitHub(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:  # noqa: N802 (http.server's name)
+            seen.append(self.path)
+            prefix = f"/raw/{atom_reference.REPOSITORY}/{commit}/"
+            if self.path == f"/api/repos/{atom_reference.REPOSITORY}/commits/main":
+                body = commit.encode()
+            elif self.path.startswith(prefix) and self.path[len(prefix) :] in FILES:
+                body = FILES[self.path[len(prefix) :]].encode()
+            else:
+                self.send_error(404)
+                return
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *_args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), GitHub)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_port}"
+    try:
+        diff, source = update_reference(
+            seeds_dir=tmp_path / "seeds", github_api=f"{base}/api", github_raw=f"{base}/raw", timeout=10
+        )
+        with pytest.raises(ReferenceDataError, match="cannot reach GitHub for .*@nowhere"):
+            update_reference(
+                ref="nowhere",
+                seeds_dir=tmp_path / "seeds",
+                github_api=f"{base}/api",
+                github_raw=f"{base}/raw",
+            )
+    finally:
+        server.shutdown()
+    assert source["commit"] == commit and source["retrieved_from"].endswith("at main")
+    assert diff.models_added["primary"] == ["Qwen/Qwen3-8B", "ai21labs/Jamba-Mini"]
+    # Every file read at the resolved commit, never at the moving branch.
+    assert sorted(p for p in seen if p.startswith("/raw/")) == sorted(
+        f"/raw/{atom_reference.REPOSITORY}/{commit}/{rel}" for rel in FILES
+    )
