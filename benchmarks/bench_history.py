@@ -14,7 +14,7 @@ What it does:
    unread ``cardData`` text column so the file has the real file's size (~1.5 GB for ~2M models);
 2. runs ``capture_history_day`` for one day on it, derivatives on and off, each in a fresh
    subprocess (so the peak RSS is per case), with a stub client serving one commit on the day and
-   the local file as the "download": commit pick, schema check, sha256 of the whole file, the
+   the local file standing in for the range reads: commit pick, footer and era check, the
    streamed filter, JSON conversion and the archive write (JSONL + MANIFEST) are measured;
 3. lands each archived day into raw Parquet through the product's own functions, as the Dagster
    asset ``raw/hub_models`` calls them (``parse_archive_day`` -> ``to_arrow`` -> ``stage`` ->
@@ -31,6 +31,7 @@ synthetic; only the shape and sizes are modelled on the real file. Not a test.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import os
 import resource
@@ -39,7 +40,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -152,6 +153,22 @@ PIPELINES = (
 LIBRARIES = ("transformers", "peft", "diffusers", "sentence-transformers", "gguf", "timm", "mlx", "onnx")
 SIZE_TOKENS = ("7B", "8B", "1.5B", "0.5B", "3B", "14B", "70B", "Instruct", "chat", "base", "v2", "GGUF")
 DTYPES = ("BF16", "F32", "F16", "I8", "U8")
+SIBLING_FILES = (
+    ".gitattributes",
+    "README.md",
+    "config.json",
+    "generation_config.json",
+    "model.safetensors",
+    "model-00001-of-00002.safetensors",
+    "model-00002-of-00002.safetensors",
+    "model.safetensors.index.json",
+    "tokenizer.json",
+    "tokenizer_config.json",
+    "special_tokens_map.json",
+    "adapter_config.json",
+    "adapter_model.safetensors",
+    "model-Q4_K_M.gguf",
+)
 
 
 def _status_mb(key: str) -> float | None:
@@ -276,7 +293,13 @@ class ModelsGenerator:
         self.pipelines = _strings(list(PIPELINES))
         self.libraries = _strings(list(LIBRARIES))
         self.dtypes = _strings(list(DTYPES))
-        self.gated = _strings(["False", "auto", "manual"])
+        self.files = _strings(list(SIBLING_FILES))
+        self.configs = _strings(
+            [
+                json.dumps({"architectures": [f"{w.capitalize()}ForCausalLM"], "model_type": w})
+                for w in words[:200]
+            ]
+        )
         self.pool = self._card_pool(words)
 
     def _card_pool(self, words: list[str]) -> bytes:
@@ -306,6 +329,16 @@ class ModelsGenerator:
         data = b"".join(pieces)[:total]
         return pa.LargeStringArray.from_buffers(n, pa.py_buffer(offsets), pa.py_buffer(data)).cast(
             pa.string()
+        )
+
+    def _siblings(self, n: int) -> pa.Array:
+        """3-12 repository files per model (``[{rfilename}]``), as the real column lists them."""
+        counts = self.rng.integers(3, 13, n)
+        offsets = np.zeros(n + 1, dtype=np.int32)
+        np.cumsum(counts, out=offsets[1:])
+        names = self.files.take(pa.array(self.rng.integers(0, len(SIBLING_FILES), int(offsets[-1]))))
+        return pa.ListArray.from_arrays(
+            pa.array(offsets), pa.StructArray.from_arrays([names], names=["rfilename"])
         )
 
     def chunk(self, start: int, n: int) -> pa.Table:
@@ -412,7 +445,8 @@ class ModelsGenerator:
             "library_name": self.libraries.take(
                 pa.array(rng.integers(0, len(LIBRARIES), n), mask=rng.random(n) < 0.25)
             ),
-            "gated": self.gated.take(pa.array(rng.choice(3, n, p=(0.95, 0.03, 0.02)))),
+            "siblings": self._siblings(n),
+            "config": self.configs.take(pa.array(rng.integers(0, len(self.configs), n))),
             "safetensors": safetensors,
             "gguf": gguf,
             "baseModels": base_models,
@@ -437,7 +471,7 @@ def generate(path: Path, rows: int, gen: ModelsGenerator, row_group_rows: int, m
 
 
 class LocalHubStats:
-    """Stands in for ``HubStatsClient``: one commit on the day, the local file as the download."""
+    """Stands in for ``HubStatsClient``: one commit on the day, the local file as the remote one."""
 
     def __init__(self, path: Path, sha256: str) -> None:
         self.repo_id = "cfahlgren1/hub-stats"
@@ -454,8 +488,14 @@ class LocalHubStats:
 
         return FileInfo(self.path.stat().st_size, self.sha256, COMMIT_AT, COMMIT_ID)
 
-    def download(self, revision: str, filename: str) -> Path:
-        return self.path  # no network: the bandwidth-dependent part is not measured
+    @contextlib.contextmanager
+    def open_remote(self, revision: str, filename: str, size: int | None = None) -> Iterator[Any]:
+        # No network: the local file stands in for the range reads (bench_history_reads.py
+        # measures those against a stub Hub).
+        from atom_dagster.sources.hub_history import RemoteFile
+
+        with self.path.open("rb") as handle:
+            yield RemoteFile(handle, lambda call: call(), self.path.stat().st_size)
 
 
 def case_capture(spec: dict[str, Any]) -> dict[str, Any]:
@@ -482,7 +522,7 @@ def case_capture(spec: dict[str, Any]) -> dict[str, Any]:
     streaming = next(t for t, m in stamps if "streaming" in m)
     return {
         "wall_s": wall,
-        "prepare_s": streaming - t0,  # commit pick, schema check, sha256 of the whole file
+        "prepare_s": streaming - t0,  # commit pick, footer read and era check
         "stream_s": t0 + wall - streaming,  # filter, JSON conversion, JSONL + MANIFEST write
         "rows_read": result.rows_read,
         "rows_kept": result.rows_kept,
@@ -680,7 +720,7 @@ def main() -> int:
         cap = run_case("capture", {**spec, "derivatives": derivatives}, workdir)
         captures[label] = cap
         print(
-            f"capture {label:>3}: {cap['wall_s']:.1f} s ({cap['prepare_s']:.1f} s commit/schema/sha256 + "
+            f"capture {label:>3}: {cap['wall_s']:.1f} s ({cap['prepare_s']:.1f} s commit/footer/era + "
             f"{cap['stream_s']:.1f} s stream/filter/convert/write), {cap['rows_kept']:,} kept "
             f"({cap['own_models']:,} tracked + {cap['derivatives']:,} derivatives) of {cap['rows_read']:,}; "
             f"peak RSS {cap['peak_rss_mb']:,.0f} MB (after imports {cap['rss_before_mb']:,.0f} MB)"
@@ -714,7 +754,7 @@ def main() -> int:
             f"{cap['wall_s'] + land['wall_s']:>7.1f}"
         )
     print(
-        "  capture s = capture_history_day end to end (sha256 + stream + JSONL); rows/s over capture s; "
+        "  capture s = capture_history_day end to end (footer + stream + JSONL); rows/s over capture s; "
         "day s = capture + landing (parse + stage + GX gate + promote)"
     )
     for label in ("on", "off"):

@@ -1,7 +1,7 @@
 """History source: past partitions from the public daily snapshots of ``cfahlgren1/hub-stats``.
 
-The dataset keeps one ``models.parquet`` (every Hub model, ~350 MB) that is rewritten every day,
-so each dataset commit is a dated snapshot of the whole Hub. For partition D:
+The dataset keeps one ``models.parquet`` (every Hub model, 0.2-1.5 GB) that is rewritten about
+daily, so each dataset commit is a dated snapshot of the whole Hub. For partition D:
 
 1. list the dataset's commits (``HfApi.list_repo_commits``) and take the **last commit made on D**
    (UTC); with ``max_lag_days`` > 0 the last commit on or before D within that many days (the
@@ -9,39 +9,46 @@ so each dataset commit is a dated snapshot of the whole Hub. For partition D:
 2. ask for the file's own last change at that revision (``get_paths_info(expand=True)``): a
    commit that only rewrote another file of the dataset leaves an older ``models.parquet``,
    which must also be within the lag, or the partition is refused;
-3. download the file at that revision (``hf_hub_download``: cached, resumable, verified by
-   huggingface_hub) and stream it row group by row group (``ParquetFile.iter_batches``) with only
-   the columns the parser uses, keeping the tracked organizations' models and (optionally) the
-   models whose ``base_model:`` tags name a tracked parent (derivatives). Memory is bounded by
-   one batch plus one output chunk, not by the file;
-4. write the kept rows as Hub JSON objects into the snapshot archive,
+3. read the file's **schema first** - the Parquet footer (or the header line of the older
+   ``models.csv``) - and classify it into an era (:func:`classify_schema`): only the era with
+   ``downloadsAllTime`` is read, the others are refused with a one-line reason naming the era,
+   before any row is fetched;
+4. read only the columns the parser uses, row group by row group, keeping the tracked
+   organizations' models and (optionally) the models whose ``base_model:`` tags name a tracked
+   parent (derivatives). By default the file is opened through ``HfFileSystem`` at the revision
+   and only the footer and the needed column chunks are fetched with HTTP range requests
+   (nothing is cached on disk); with ``keep_download`` (``ATOM_HISTORY_KEEP_DOWNLOADS=on``) the
+   whole file is downloaded into the huggingface_hub cache instead (verified against the listed
+   sha256, kept for other reads). Memory is bounded by one row group's needed columns plus one
+   output chunk, not by the file;
+5. write the kept rows as Hub JSON objects into the snapshot archive,
    ``<archive>/<D>/hub/models/history-NNNN.jsonl``, through :class:`ArchiveWriter`
    (``source="history"``), so the parser, the quality gate and dbt handle them like any archived
-   day. ``MANIFEST.json`` records repository, commit, file, the downloaded file's sha256 and
-   size, and the columns present and missing;
-5. delete the downloaded file from the huggingface_hub cache (unless asked to keep it): every
-   revision is a new ~1.5 GB blob, and the archive now holds every row the pipeline uses.
+   day. ``MANIFEST.json`` records repository, commit, file, how it was read (bytes fetched, or the
+   downloaded file's sha256), the era, and the columns present and missing.
 
 The repository is configurable (``ATOM_HISTORY_REPO``) for a copy with the same layout; every
 failed Hub call is turned into a :class:`HistoryUnavailable` that says what failed and what to do.
 
-Honesty rules: a column missing from an older snapshot is written as ``null`` and named in the
-manifest with the reason, never inferred. ``downloadsAllTime`` and ``id`` are required (the
-marts are built on the cumulative counter): a snapshot without them is refused. When the file
-has no ``_id`` (or a row's is empty) the row is keyed ``id:<repo id>``, a documented surrogate
-that dbt (intermediate layer) replaces by the real ``_id`` another captured day saw for the same repo id
-(``int_hub__models_keyed.model_uid_origin``), so history and live series join.
+Honesty rules: a column missing from a snapshot is written as ``null`` and named in the manifest
+with the reason, never inferred (hub-stats never had a top-level ``gated``: it stays null, not
+false). ``downloadsAllTime`` and ``id`` are required (the marts are built on the cumulative
+counter): a snapshot without them is refused. When a row's ``_id`` is empty the row is keyed
+``id:<repo id>``, a documented surrogate that dbt (intermediate layer) replaces by the real
+``_id`` another captured day saw for the same repo id (``int_hub__models_keyed.model_uid_origin``),
+so history and live series join.
 """
 
 from __future__ import annotations
 
 import contextlib
+import csv
 import functools
 import json
 import math
 import re
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -50,7 +57,7 @@ from typing import Any
 import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
-from huggingface_hub import HfApi, hf_hub_download
+from huggingface_hub import HfApi, HfFileSystem, hf_hub_download
 from huggingface_hub.errors import (
     DisabledRepoError,
     EntryNotFoundError,
@@ -66,40 +73,23 @@ from atom_dagster.landing.parse import LINEAGE_RELATIONS
 from atom_dagster.settings import HISTORY_REPO_DEFAULT
 from atom_dagster.sources.archive import HUB_MODELS_DIR, ArchiveWriter, sha256_file
 from atom_dagster.sources.errors import SourceUnavailable
+from atom_dagster.sources.hub_history_eras import (
+    ERA_WITH_ALL_TIME,
+    FIELDS,
+    SchemaEra,
+    classify_schema,
+)
 
 HUB_STATS_REPO = HISTORY_REPO_DEFAULT  # ATOM_HISTORY_REPO may name a copy with the same layout
 HUB_STATS_FILE = "models.parquet"
-LEGACY_CSV_FILE = "models.csv"  # what older commits reportedly hold instead (not read; see file_info)
+LEGACY_CSV_FILE = "models.csv"  # what the first commits hold instead: only its header is read
+CSV_HEADER_BYTES = 64 * 1024  # one range request: the header line of models.csv
 HISTORY_SOURCE = "history"
 SURROGATE_PREFIX = "id:"
 DEFAULT_BATCH_SIZE = 50_000
 PROGRESS_EVERY_BATCHES = 10  # a progress line every 500,000 rows read
 ROWS_PER_FILE = 50_000
 
-# Hub JSON field -> the column names it has had in hub-stats (first present wins). Only these are
-# read: `cardData`, `siblings`, `config` and friends are large and unused by the parser.
-FIELDS: dict[str, tuple[str, ...]] = {
-    "_id": ("_id",),
-    "id": ("id", "modelId"),
-    "author": ("author",),
-    "downloads": ("downloads",),
-    "downloadsAllTime": ("downloadsAllTime",),
-    "likes": ("likes",),
-    "trendingScore": ("trendingScore",),
-    "createdAt": ("createdAt", "created_at"),
-    "lastModified": ("lastModified", "last_modified"),
-    "tags": ("tags",),
-    "pipeline_tag": ("pipeline_tag",),
-    "library_name": ("library_name",),
-    "gated": ("gated",),
-    "safetensors": ("safetensors",),
-    "gguf": ("gguf",),
-    "baseModels": ("baseModels",),
-}
-REQUIRED = {
-    "id": "the model's repo id",
-    "downloadsAllTime": "the cumulative download counter the daily-downloads marts are built on",
-}
 # Nested objects some exports store as JSON text.
 _JSON_FIELDS = ("safetensors", "gguf", "baseModels", "tags")
 
@@ -121,6 +111,47 @@ class FileInfo:
     sha256: str | None  # the LFS pointer's sha256: what the downloaded bytes must hash to
     last_changed_at: datetime | None
     last_commit: str | None
+    path: str = HUB_STATS_FILE  # models.parquet, or models.csv at a commit of the first era
+
+
+class RemoteFile:
+    """A read-only, seekable view of a file on the Hub whose every read is one HTTP range request
+    (an ``HfFileSystem`` file with fsspec's read-ahead cache off, so only what pyarrow asks for is
+    fetched). Counts the bytes and requests; a failed read is explained (``explain``)."""
+
+    def __init__(
+        self, handle: Any, explain: Callable[[Callable[[], Any]], Any], size: int | None = None
+    ) -> None:
+        self._handle = handle
+        self._explain = explain
+        self.size: int = handle.size if size is None else size
+        self.bytes_fetched = 0
+        self.requests = 0
+
+    def read(self, nbytes: int = -1) -> bytes:
+        data = self._explain(lambda: self._handle.read(nbytes))
+        self.bytes_fetched += len(data)
+        self.requests += 1
+        return data
+
+    def seek(self, offset: int, whence: int = 0) -> int:
+        return self._handle.seek(offset, whence)
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def readable(self) -> bool:
+        return True
+
+    def seekable(self) -> bool:
+        return True
+
+    @property
+    def closed(self) -> bool:
+        return self._handle.closed
+
+    def close(self) -> None:
+        self._handle.close()
 
 
 @dataclass
@@ -189,7 +220,8 @@ def _when(commit: SnapshotCommit) -> datetime:
 
 
 class HubStatsClient:
-    """The three Hub calls the history source makes (one place to stub them in tests).
+    """The Hub calls the history source makes (one place to stub them in tests): commits,
+    paths-info, range reads of a file at a revision, and the whole-file download.
 
     Every Hub failure becomes a :class:`HistoryUnavailable` that says what failed and what to do:
     a dataset that is gone or private, a gated or disabled one, a missing file or revision, a Hub
@@ -237,8 +269,8 @@ class HubStatsClient:
     def file_info(self, revision: str, filename: str) -> FileInfo:
         """Size, LFS sha256 and last change of ``filename`` as of ``revision`` (``paths-info``).
 
-        The older CSV export is asked for too, so a commit that has only ``models.csv`` is named
-        as such instead of as a missing file.
+        The older CSV export is asked for too: a commit that has only ``models.csv`` gives that
+        file's info (``path``), so its era is named from its header instead of a missing file.
         """
         paths = [filename, LEGACY_CSV_FILE] if filename != LEGACY_CSV_FILE else [filename]
         infos = self._call(
@@ -248,15 +280,11 @@ class HubStatsClient:
             ),
         )
         by_path = {getattr(i, "path", None): i for i in infos}
-        if filename not in by_path:
-            older = (
-                f" It holds {LEGACY_CSV_FILE}, an older CSV export this source does not read (its columns"
-                " and types are not documented); the day is refused rather than guessed."
-                if LEGACY_CSV_FILE in by_path
-                else ""
+        info = by_path.get(filename, by_path.get(LEGACY_CSV_FILE))
+        if info is None:
+            raise HistoryUnavailable(
+                f"{self.repo_id}@{revision[:12]} has no {filename} (nor {LEGACY_CSV_FILE})."
             )
-            raise HistoryUnavailable(f"{self.repo_id}@{revision[:12]} has no {filename}.{older}")
-        info = by_path[filename]
         last = getattr(info, "last_commit", None)
         lfs = getattr(info, "lfs", None)
         return FileInfo(
@@ -264,7 +292,29 @@ class HubStatsClient:
             sha256=lfs.sha256 if lfs is not None else None,
             last_changed_at=last.date if last is not None else None,
             last_commit=last.oid if last is not None else None,
+            path=info.path,
         )
+
+    @contextlib.contextmanager
+    def open_remote(self, revision: str, filename: str, size: int | None = None) -> Iterator[RemoteFile]:
+        """``filename`` at ``revision`` as a :class:`RemoteFile` (``HfFileSystem``, range requests;
+        ``size``, when listed, spares a lookup). Nothing is written to disk."""
+        what = f"reading {filename} at {revision[:12]} from"
+        # A fresh file system per day: HfFileSystem caches instances and listings process-wide.
+        fs = HfFileSystem(endpoint=self.endpoint, token=self.token, skip_instance_cache=True)
+        path = f"datasets/{self.repo_id}@{revision}/{filename}"
+        handle = self._call(what, lambda: fs.open(path, "rb", cache_type="none", size=size))
+        try:
+            yield RemoteFile(handle, lambda call: self._call(what, call))
+        finally:
+            handle.close()
+
+    def read_header(self, revision: str, filename: str, size: int | None = None) -> list[str]:
+        """The column names of a CSV file at ``revision``, from its first line (one range request)."""
+        with self.open_remote(revision, filename, size) as remote:
+            head = remote.read(min(CSV_HEADER_BYTES, remote.size))
+        line = head.split(b"\n", 1)[0].decode("utf-8-sig", "replace").rstrip("\r")
+        return next(csv.reader([line]), [])
 
     def download(self, revision: str, filename: str) -> Path:
         return Path(
@@ -282,15 +332,6 @@ class HubStatsClient:
             )
         )
 
-    def release(self, path: Path) -> int:
-        """Delete a downloaded revision's file from the huggingface_hub cache; bytes freed.
-
-        Every revision is a new ~1.5 GB blob, so a long backfill would otherwise keep one per day
-        (hundreds of GB). Only a file inside the cache's own layout (``snapshots/<rev>/`` linking to
-        ``blobs/``) is touched; anything else is left alone and 0 is returned.
-        """
-        return release_cached_file(path)
-
     def _call(self, what: str, call: Callable[[], Any]) -> Any:
         try:
             return call()
@@ -298,23 +339,6 @@ class HubStatsClient:
             raise
         except Exception as exc:  # noqa: BLE001 - every Hub failure is explained, then re-raised
             raise HistoryUnavailable(explain_hub_error(exc, f"{what} {self.repo_id}", self.repo_id)) from exc
-
-
-def release_cached_file(path: Path) -> int:
-    """Remove ``snapshots/<rev>/<file>`` and the blob it links to, if ``path`` is laid out so."""
-    path = Path(path)
-    snapshot_dir = path.parent
-    if snapshot_dir.parent.name != "snapshots" or not path.is_symlink():
-        return 0
-    blob = path.resolve()
-    if blob.parent.name != "blobs" or blob.parent.parent != snapshot_dir.parent.parent:
-        return 0
-    freed = blob.stat().st_size if blob.exists() else 0
-    blob.unlink(missing_ok=True)
-    path.unlink(missing_ok=True)
-    with contextlib.suppress(OSError):
-        snapshot_dir.rmdir()  # only when empty
-    return freed
 
 
 def explain_hub_error(exc: Exception, doing: str, repo_id: str) -> str:
@@ -329,6 +353,13 @@ def explain_hub_error(exc: Exception, doing: str, repo_id: str) -> str:
             f"{doing} needs the Hub, which cannot be reached (offline, or HF_HUB_OFFLINE=1) and the file is"
             " not in the huggingface_hub cache. Check the network, or replay an archive (ATOM_ARCHIVE_DIR)."
         )
+    if isinstance(exc, FileNotFoundError):  # after LocalEntryNotFoundError, a subclass
+        # HfFileSystem turns a missing repository or revision into FileNotFoundError `from` the
+        # Hub's own error: explain that one; without it, the file is not in the listing.
+        cause = exc.__cause__
+        if isinstance(cause, HfHubHTTPError):
+            return explain_hub_error(cause, doing, repo_id)
+        return f"The file is not in {repo_id} at that commit ({doing}); the day is refused, not filled."
     if isinstance(exc, GatedRepoError):
         return (
             f"The history dataset {repo_id} is gated: {doing} needs a token of an account that accepted"
@@ -395,27 +426,6 @@ def clear_commit_cache() -> None:
 
 
 # --- streaming filter -----------------------------------------------------------------------
-
-
-def resolve_columns(schema: pa.Schema) -> tuple[dict[str, str], dict[str, str]]:
-    """(Hub field -> column read, Hub field -> reason it is missing) for a file's schema."""
-    present: dict[str, str] = {}
-    missing: dict[str, str] = {}
-    names = set(schema.names)
-    for hub_field, candidates in FIELDS.items():
-        found = next((c for c in candidates if c in names), None)
-        if found is not None:
-            present[hub_field] = found
-        elif hub_field == "_id":
-            missing[hub_field] = (
-                "no `_id` column in this snapshot: rows are keyed `id:<repo id>` (a surrogate; a rename"
-                " across such days starts a new series)"
-            )
-        else:
-            missing[hub_field] = (
-                "column absent from this snapshot (older schema): written as null, never inferred"
-            )
-    return present, missing
 
 
 @functools.lru_cache(maxsize=64)
@@ -503,7 +513,7 @@ class StreamStats:
 
 
 def stream_kept_objects(
-    path: Path,
+    source: Path | pq.ParquetFile,
     orgs: list[str],
     *,
     derivatives: bool = True,
@@ -511,15 +521,23 @@ def stream_kept_objects(
     stats: StreamStats | None = None,
     progress: Callable[[StreamStats], None] | None = None,
 ) -> Iterator[dict[str, Any]]:
-    """Hub objects of the kept rows of a hub-stats ``models.parquet``, streamed batch by batch
-    (``progress`` is called with the running counts after each batch's rows are yielded)."""
+    """Hub objects of the kept rows of a hub-stats ``models.parquet`` (a path, or a file already
+    opened, e.g. over range requests), streamed batch by batch, only the needed columns read;
+    ``progress`` is called with the running counts after each batch's rows are yielded."""
     stats = StreamStats() if stats is None else stats
-    parquet = pq.ParquetFile(path)
-    present, _missing = resolve_columns(parquet.schema_arrow)
+    parquet = source if isinstance(source, pq.ParquetFile) else pq.ParquetFile(source)
+    present = classify_schema(parquet.schema_arrow.names).present
     stats.row_groups = parquet.num_row_groups
     org_key = tuple(sorted(set(orgs)))
     columns = sorted(set(present.values()))
-    for batch in parquet.iter_batches(batch_size=batch_size, columns=columns):
+    # One row group per reader: pyarrow coalesces its column chunks into few (range) reads and
+    # frees them before the next group, so memory stays flat whatever the file's size.
+    batches = (
+        batch
+        for group in range(parquet.num_row_groups)
+        for batch in parquet.iter_batches(batch_size=batch_size, row_groups=[group], columns=columns)
+    )
+    for batch in batches:
         stats.batches += 1
         stats.rows_read += batch.num_rows
         mask, own = keep_mask(batch, present["id"], present.get("tags"), org_key, derivatives)
@@ -539,23 +557,48 @@ def stream_kept_objects(
 # --- one day ---------------------------------------------------------------------------------
 
 
-def _lines(objects: list[dict[str, Any]]) -> bytes:
-    return "".join(json.dumps(o, sort_keys=True, separators=(",", ":")) + "\n" for o in objects).encode()
+def _progress_logger(day: str, total_rows: int, log: Callable[[str], None]) -> Callable[[StreamStats], None]:
+    def report(done: StreamStats) -> None:
+        if done.batches % PROGRESS_EVERY_BATCHES == 0:
+            log(f"history {day}: {done.rows_read:,} of {total_rows:,} rows read, {done.rows_kept:,} kept")
+
+    return report
 
 
-def check_required(
-    path: Path, day: str, commit: SnapshotCommit, repo_id: str = HUB_STATS_REPO
-) -> tuple[dict[str, str], dict[str, str]]:
-    present, missing = resolve_columns(pq.ParquetFile(path).schema_arrow)
-    lacking = [f for f in REQUIRED if f not in present]
-    if lacking:
-        why = "; ".join(f"`{f}` ({REQUIRED[f]})" for f in lacking)
-        raise HistoryUnavailable(
-            f"Partition {day}: {repo_id}@{commit.commit_id[:12]} ({commit.created_at:%Y-%m-%d}) "
-            f"{HUB_STATS_FILE} has no {why}. This snapshot cannot give the day's numbers and nothing is"
-            " invented for it; start the history after the dataset gained the column."
+def _write_chunks(
+    writer: ArchiveWriter, objects: Iterable[dict[str, Any]], rows_per_file: int, request: dict[str, Any]
+) -> None:
+    """``history-NNNN.jsonl`` files of ``rows_per_file`` objects; one empty file for a day with no
+    kept rows (the parser then names the empty day)."""
+    chunk: list[dict[str, Any]] = []
+    files = 0
+
+    def flush() -> None:
+        nonlocal files
+        files += 1
+        writer.write_jsonl(
+            f"{HUB_MODELS_DIR}/history-{files:04d}.jsonl", chunk, request={**request, "models": len(chunk)}
         )
-    return present, missing
+        chunk.clear()
+
+    for obj in objects:
+        chunk.append(obj)
+        if len(chunk) >= rows_per_file:
+            flush()
+    if chunk or files == 0:
+        flush()
+
+
+def refuse_unreadable(
+    era: SchemaEra, day: str, commit: SnapshotCommit, file: str, repo_id: str = HUB_STATS_REPO
+) -> None:
+    """Raise the day's one-line refusal when the file's era cannot give the day's numbers."""
+    if era.refusal is not None:
+        raise HistoryUnavailable(
+            f"Partition {day}: {repo_id}@{commit.commit_id[:12]} ({_utc(commit.created_at):%Y-%m-%d}) {file}"
+            f" is of {era.refusal}. This snapshot cannot give the day's numbers and nothing is invented for"
+            f" it; history starts with the era {ERA_WITH_ALL_TIME} (2025-02-26)."
+        )
 
 
 def capture_history_day(
@@ -574,8 +617,10 @@ def capture_history_day(
 ) -> HistoryResult:
     """Write partition ``day`` into ``archive_root/<day>/`` from the hub-stats snapshot of that day.
 
-    Once the day is archived, the downloaded file is deleted from the huggingface_hub cache unless
-    ``keep_download`` (the archive holds every row the pipeline uses; a re-run replays it).
+    The file's footer (or CSV header) is read first and its era decides whether the day can be
+    read at all. Then only the needed columns are fetched by range requests, nothing cached; with
+    ``keep_download`` the whole file is downloaded into the huggingface_hub cache (verified
+    against the listed sha256) and kept there.
     """
     today = today or datetime.now(UTC).date()
     if date.fromisoformat(day) >= today:
@@ -592,90 +637,84 @@ def capture_history_day(
         file_lag = (date.fromisoformat(day) - _utc(changed_at).date()).days
         if file_lag > max_lag_days:
             raise HistoryUnavailable(
-                f"Partition {day}: at {repo}@{commit.commit_id[:12]} {HUB_STATS_FILE} was last rewritten on "
+                f"Partition {day}: at {repo}@{commit.commit_id[:12]} {info.path} was last rewritten on "
                 f"{_utc(changed_at):%Y-%m-%d} ({file_lag} day(s) before {day}); the commit of {day} changed"
                 " other files only. Not used as this day's snapshot (allow a lag: ATOM_HISTORY_MAX_LAG_DAYS)."
             )
     log(f"history {day}: {repo}@{commit.commit_id[:12]} ({_utc(commit.created_at):%Y-%m-%d %H:%M} UTC)")
-    path = client.download(commit.commit_id, HUB_STATS_FILE)
-    present, missing = check_required(path, day, commit, repo)
-    file_sha = sha256_file(path)
-    file_bytes = path.stat().st_size
-    if info.sha256 and info.sha256 != file_sha:
-        raise HistoryUnavailable(
-            f"Partition {day}: the downloaded {path} has sha256 {file_sha[:12]}, but {repo}@"
-            f"{commit.commit_id[:12]} lists {info.sha256[:12]} for {HUB_STATS_FILE}; not used. Delete the"
-            " cached copy (huggingface_hub cache) and retry."
+    if info.path != HUB_STATS_FILE:  # the first era's models.csv: its header names the era
+        names = client.read_header(commit.commit_id, info.path, info.size)
+        refuse_unreadable(classify_schema(names, "csv"), day, commit, info.path, repo)
+    with client.open_remote(commit.commit_id, HUB_STATS_FILE, info.size) as remote:
+        # The footer only (one or two range requests): the era is decided before any row is read.
+        parquet = pq.ParquetFile(remote)
+        era = classify_schema(parquet.schema_arrow.names)
+        refuse_unreadable(era, day, commit, HUB_STATS_FILE, repo)
+        if keep_download:
+            path = client.download(commit.commit_id, HUB_STATS_FILE)
+            file_sha: str | None = sha256_file(path)
+            if info.sha256 and info.sha256 != file_sha:
+                raise HistoryUnavailable(
+                    f"Partition {day}: the downloaded {path} has sha256 {file_sha[:12]}, but {repo}@"
+                    f"{commit.commit_id[:12]} lists {info.sha256[:12]} for {HUB_STATS_FILE}; not used."
+                    " Delete the cached copy (huggingface_hub cache) and retry."
+                )
+            parquet = pq.ParquetFile(path)
+            read_how = f"downloaded {path} (sha256 {file_sha[:12]}, kept: ATOM_HISTORY_KEEP_DOWNLOADS=on)"
+        else:
+            file_sha = None  # not computed: only parts of the file are fetched
+            read_how = f"{len(era.present)} columns by range requests"
+        log(
+            f"history {day}: streaming {HUB_STATS_FILE} ({remote.size / 1e6:.1f} MB, era {era.era},"
+            f" {parquet.num_row_groups} row groups): {read_how}"
         )
-    log(f"history {day}: streaming {path.name} ({file_bytes / 1e6:.1f} MB, sha256 {file_sha[:12]})")
-
-    writer = ArchiveWriter(archive_root, day, source=HISTORY_SOURCE)
-    stats = StreamStats()
-    chunk: list[dict[str, Any]] = []
-    files = 0
-
-    def flush() -> None:
-        nonlocal files
-        files += 1
-        writer.write_body(
-            f"{HUB_MODELS_DIR}/history-{files:04d}.jsonl",
-            _lines(chunk),
-            request={
-                "endpoint": "hf_hub_download",
-                "repo": repo,
-                "revision": commit.commit_id,
-                "file": HUB_STATS_FILE,
-                "models": len(chunk),
-            },
+        stats = StreamStats()
+        kept = stream_kept_objects(
+            parquet,
+            orgs,
+            derivatives=derivatives,
+            batch_size=batch_size,
+            stats=stats,
+            progress=_progress_logger(day, parquet.metadata.num_rows, log),
         )
-        chunk.clear()
-
-    total_rows = pq.ParquetFile(path).metadata.num_rows
-
-    def report(done: StreamStats) -> None:
-        if done.batches % PROGRESS_EVERY_BATCHES == 0:
-            log(f"history {day}: {done.rows_read:,} of {total_rows:,} rows read, {done.rows_kept:,} kept")
-
-    kept = stream_kept_objects(
-        path, orgs, derivatives=derivatives, batch_size=batch_size, stats=stats, progress=report
-    )
-    for obj in kept:
-        chunk.append(obj)
-        if len(chunk) >= rows_per_file:
-            flush()
-    if chunk or files == 0:
-        flush()  # an empty file for a day with no kept rows: the parser then names the empty day
-    final = writer.finish(
-        extra={
-            "history": {
-                "repository": repo,
-                "repo_type": "dataset",
-                "commit": commit.commit_id,
-                "commit_created_at": _utc(commit.created_at).isoformat(),
-                "commit_title": commit.title,
-                "commit_lag_days": lag,
-                "file": HUB_STATS_FILE,
-                "file_last_changed_at": _utc(changed_at).isoformat() if changed_at else None,
-                "file_last_commit": info.last_commit,
-                "file_sha256": file_sha,
-                "file_bytes": file_bytes,
-                "file_listed_bytes": info.size,
-                "file_listed_sha256": info.sha256,
-                "columns_read": present,
-                "columns_missing": missing,
-                "surrogate_ids": stats.surrogate_ids,
-                "organizations": sorted(set(orgs)),
-                "derivatives_included": derivatives,
-                "rows_read": stats.rows_read,
-                "rows_kept": stats.rows_kept,
-                "own_models": stats.own_models,
-                "derivatives": stats.derivatives,
-                "row_groups": stats.row_groups,
-                "batches": stats.batches,
-                "batch_size": batch_size,
-            }
+        writer = ArchiveWriter(archive_root, day, source=HISTORY_SOURCE)
+        endpoint = "hf_hub_download" if keep_download else "HfFileSystem range reads"
+        _write_chunks(
+            writer, kept, rows_per_file, {"endpoint": endpoint, "repo": repo, "revision": commit.commit_id}
+        )
+        history = {
+            "repository": repo,
+            "repo_type": "dataset",
+            "commit": commit.commit_id,
+            "commit_created_at": _utc(commit.created_at).isoformat(),
+            "commit_title": commit.title,
+            "commit_lag_days": lag,
+            "file": HUB_STATS_FILE,
+            "file_last_changed_at": _utc(changed_at).isoformat() if changed_at else None,
+            "file_last_commit": info.last_commit,
+            "file_sha256": file_sha,
+            "file_bytes": remote.size,
+            "file_listed_bytes": info.size,
+            "file_listed_sha256": info.sha256,
+            "read": "download" if keep_download else "columns",
+            # Range reads of the file (footer, and the needed column chunks unless downloaded).
+            "bytes_fetched": remote.bytes_fetched + (remote.size if keep_download else 0),
+            "range_requests": remote.requests,
+            "era": era.era,
+            "columns_read": era.present,
+            "columns_missing": era.missing,
+            "surrogate_ids": stats.surrogate_ids,
+            "organizations": sorted(set(orgs)),
+            "derivatives_included": derivatives,
+            "rows_read": stats.rows_read,
+            "rows_kept": stats.rows_kept,
+            "own_models": stats.own_models,
+            "derivatives": stats.derivatives,
+            "row_groups": stats.row_groups,
+            "batches": stats.batches,
+            "batch_size": batch_size,
         }
-    )
+    final = writer.finish(extra={"history": history})
     result = HistoryResult(
         day=day,
         day_dir=final,
@@ -684,17 +723,9 @@ def capture_history_day(
         rows_kept=stats.rows_kept,
         own_models=stats.own_models,
         derivatives=stats.derivatives,
-        missing_columns=missing,
+        missing_columns=era.missing,
         surrogate_ids=stats.surrogate_ids,
         repo_id=repo,
     )
     log(f"history {day}: {result.detail} -> {final}")
-    release = getattr(client, "release", None)
-    if not keep_download and release is not None:
-        freed = release(path)
-        if freed:
-            log(
-                f"history {day}: deleted the downloaded {HUB_STATS_FILE} ({freed / 1e6:.0f} MB) from the"
-                " huggingface_hub cache (ATOM_HISTORY_KEEP_DOWNLOADS=on keeps it)"
-            )
     return result

@@ -1,18 +1,18 @@
 """The hub-stats history source: commit choice, streaming filter, archive day, routing.
 
 The Hub is never called. The commit listing (``GET /api/datasets/{repo}/commits/main``, paginated
-through ``Link``) and ``paths-info`` are served over HTTP by an ``httpx2.MockTransport`` installed
-with ``huggingface_hub.utils.set_client_factory``, so huggingface_hub's own ``HfApi`` code parses
-them. ``hf_hub_download`` is mostly stubbed at the module boundary (``hub_history.hf_hub_download``)
-with local files: its protocol belongs to huggingface_hub. One test lets it run against the stub
-Hub (plain HTTP ``resolve/<commit>``, no Xet) to check the cache copy the capture deletes.
-The ``models.parquet`` files are self-made (tests/fixtures/history/hub_stats.py).
+through ``Link``), ``paths-info``, the ``repo_info``/tree calls ``HfFileSystem`` makes and the
+file itself (whole or by ``Range``) are served by a stub Hub through an ``httpx2.MockTransport``
+installed with ``huggingface_hub.utils.set_client_factory``, so huggingface_hub's own ``HfApi``
+and ``HfFileSystem`` code runs. ``hf_hub_download`` (only used with ``keep_download``) is mostly
+stubbed at the module boundary with local files; one test serves the same stub over real HTTP on
+127.0.0.1 and lets huggingface_hub download from it (plain HTTP ``resolve/<commit>``, no Xet).
+The files are self-made in each era's column set (tests/fixtures/history/hub_stats.py).
 """
 
 from __future__ import annotations
 
 import json
-import shutil
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -29,11 +29,27 @@ from atom_dagster.sources.hub_history import (
     StreamStats,
     capture_history_day,
     pick_commit,
-    release_cached_file,
     stream_kept_objects,
 )
+from atom_dagster.sources.hub_history_eras import (
+    ERA_CSV,
+    ERA_WITH_ALL_TIME,
+    ERA_WITHOUT_ALL_TIME,
+    classify_schema,
+)
 from atom_dagster.sources.hub_source import HubSnapshotSource, SourceUnavailable
-from tests.fixtures.history.hub_stats import HubStatsServer, commit_item, install, model, write_models_parquet
+from tests.fixtures.history.hub_stats import (
+    ERA_OF_SCHEMA,
+    SCHEMAS,
+    HubStatsServer,
+    commit_item,
+    install,
+    model,
+    quiet_hub,
+    serve_http,
+    write_models_file,
+    write_models_parquet,
+)
 
 ORGS = ["Qwen", "meta-llama"]
 DAY = "2025-03-08"
@@ -79,14 +95,12 @@ def hub_stats(monkeypatch, tmp_path):
         commits, files = [], {}
         for n, (day, day_rows) in enumerate(sorted(days.items())):
             early, late = f"{n:02d}" + "e" * 38, f"{n:02d}" + "f" * 38
-            path = write_models_parquet(tmp_path / "hub" / late / "models.parquet", day_rows, schema)
+            path = write_models_file(tmp_path / "hub" / late, day_rows, schema)
             # Two commits that day: the later one is the day's snapshot.
             commits += [commit_item(early, f"{day}T01:00:00.000Z"), commit_item(late, f"{day}T23:10:00.000Z")]
             changed = "2020-01-01T00:00:00.000Z" if day in stale else f"{day}T23:10:00.000Z"
             files[late] = (path, late, changed)
         commits.reverse()  # the Hub lists newest first
-        if server_kw.pop("csv_only", False):
-            server_kw["csv_only"] = frozenset(files)
         real_download = server_kw.pop("real_download", False)
         server = HubStatsServer(commits, files, **server_kw)
         downloads, undo = install(monkeypatch, server, real_download)
@@ -161,9 +175,13 @@ def test_history_day_lands_in_the_archive_with_its_provenance(tmp_path, hub_stat
     assert history["repository"] == "cfahlgren1/hub-stats" and history["commit"] == late
     assert history["commit_created_at"] == "2025-03-08T23:10:00+00:00" and history["commit_lag_days"] == 0
     assert history["file"] == "models.parquet"
-    assert history["file_sha256"] == sha256_file(local) == history["file_listed_sha256"]
+    assert (history["read"], history["era"]) == ("columns", ERA_WITH_ALL_TIME)
+    assert history["file_sha256"] is None  # column reads never see the whole file
+    assert history["file_listed_sha256"] == sha256_file(local)
     assert history["file_bytes"] == local.stat().st_size
-    assert history["columns_missing"] == {}
+    assert history["bytes_fetched"] == server.file_bytes_served and history["range_requests"] >= 2
+    assert list(history["columns_missing"]) == ["gated"]  # no era of hub-stats has it
+    assert "never false" in history["columns_missing"]["gated"]
     assert (history["rows_read"], history["rows_kept"], history["own_models"], history["derivatives"]) == (
         7,
         4,
@@ -189,23 +207,52 @@ def test_history_day_lands_in_the_archive_with_its_provenance(tmp_path, hub_stat
     assert got["someuser/qwen-sft"]["lineage"][0]["parent_id"] == "Qwen/Qwen2.5-7B-Instruct"
 
 
-def test_old_schema_gives_nulls_with_reasons_and_surrogate_keys(tmp_path, hub_stats):
-    hub_stats({DAY: rows()}, schema="old")
+def test_rows_without_an_id_get_surrogate_keys_and_absent_values_stay_null(tmp_path, hub_stats):
+    day_rows = rows()
+    for row in day_rows:
+        row["_id"], row["safetensors"], row["baseModels"] = None, None, None
+    hub_stats({DAY: day_rows})
     archive = tmp_path / "archive"
     result = capture_history_day(archive, DAY, ORGS, log=lambda _m: None, today=TODAY)
-    missing = json.loads((archive / DAY / "MANIFEST.json").read_text())["history"]["columns_missing"]
-    assert set(missing) == {"_id", "baseModels", "safetensors", "trendingScore"}
-    assert "surrogate" in missing["_id"] and "never inferred" in missing["safetensors"]
     assert result.surrogate_ids == 4
     report, _ = parse_archive_day(archive / DAY)
     assert report.rejected == []
     qwen = next(r for r in report.rows if r["model_id"] == "Qwen/Qwen2.5-7B-Instruct")
     assert qwen["model_uid"] == "id:Qwen/Qwen2.5-7B-Instruct"
-    assert qwen["safetensors_total"] is None  # not in the file: null, not guessed
+    assert qwen["safetensors_total"] is None  # null in the file: null, not guessed
+    assert qwen["gated"] is None  # not in any hub-stats file: unknown, not false
     assert qwen["name_params_b"] == 7.0  # the parser's own name rule still applies
     assert qwen["created_at"] == datetime(2024, 9, 16, 11, 55, 40, tzinfo=UTC)
     sft = next(r for r in report.rows if r["model_id"] == "someuser/qwen-sft")
-    assert [e["relation"] for e in sft["lineage"]] == ["finetune"]  # from tags, baseModels absent
+    assert [e["relation"] for e in sft["lineage"]] == ["finetune"]  # from tags, baseModels null
+
+
+@pytest.mark.parametrize(
+    ("schema", "era", "readable"),
+    [
+        ("csv_2024_07", ERA_CSV, False),
+        ("parquet_2024_08", ERA_WITHOUT_ALL_TIME, False),
+        ("parquet_2024_11", ERA_WITHOUT_ALL_TIME, False),
+        ("parquet_2025_03", ERA_WITH_ALL_TIME, True),
+        ("stringly", ERA_WITH_ALL_TIME, True),
+    ],
+)
+def test_each_era_of_the_file_is_classified_from_its_columns(schema, era, readable):
+    names = SCHEMAS[schema].names
+    got = classify_schema(names, "csv" if schema.startswith("csv") else "parquet")
+    assert got.era == era == ERA_OF_SCHEMA.get(schema, ERA_WITH_ALL_TIME)
+    assert (got.refusal is None) == readable
+    if not readable:
+        assert got.refusal.startswith(f"era {era} (") and "\n" not in got.refusal
+        assert "no `downloadsAllTime`" in got.refusal
+    assert "gated" in got.missing and "never false" in got.missing["gated"]
+    if schema == "csv_2024_07":
+        assert got.present["id"] == "modelId" and "_id" in got.missing
+        assert "CSV export is not read" in got.refusal
+    if schema == "parquet_2024_08":
+        assert "era parquet_without_downloads_all_time" in got.missing["trendingScore"]
+    # The `modelId` naming alone marks the first era, whatever the container.
+    assert classify_schema(["modelId", "downloads"]).era == ERA_CSV
 
 
 def test_a_dataframe_style_export_float_counts_and_json_text_is_read_the_same(tmp_path, hub_stats):
@@ -235,19 +282,29 @@ def test_a_long_day_logs_its_progress(tmp_path, hub_stats, monkeypatch):
     logs: list[str] = []
     capture_history_day(tmp_path / "archive", DAY, ORGS, log=logs.append, today=TODAY, batch_size=2)
     progress = [line for line in logs if "rows read" in line]
-    # Batches of 2 over 7 rows: a line after the 2nd and 4th batch (rows 1-4: Qwen, llama and
-    # qwen-sft kept; rows 5-7 add llama-q4).
+    # Batches of 2 within row groups of 3, 3 and 1 rows (2+1, 2+1, 1): a line after the 2nd and
+    # 4th batch (rows 1-3: Qwen and llama kept; rows 4-6 add qwen-sft and llama-q4).
     assert progress == [
-        f"history {DAY}: 4 of 7 rows read, 3 kept",
-        f"history {DAY}: 7 of 7 rows read, 4 kept",
+        f"history {DAY}: 3 of 7 rows read, 2 kept",
+        f"history {DAY}: 6 of 7 rows read, 4 kept",
     ]
 
 
-def test_a_snapshot_without_downloads_all_time_is_refused(tmp_path, hub_stats):
-    hub_stats({DAY: rows()}, schema="ancient")
+@pytest.mark.parametrize("schema", ["parquet_2024_08", "parquet_2024_11"])
+def test_a_snapshot_without_downloads_all_time_is_refused(tmp_path, hub_stats, schema):
+    server, _ = hub_stats({DAY: rows() * 4}, schema=schema)
     with pytest.raises(HistoryUnavailable) as info:
         capture_history_day(tmp_path / "archive", DAY, ORGS, log=lambda _m: None, today=TODAY)
-    assert "downloadsAllTime" in str(info.value) and "nothing is invented" in str(info.value)
+    message = str(info.value)
+    assert "\n" not in message and "is of era parquet_without_downloads_all_time" in message
+    assert "30-day rolling count" in message and "no `downloadsAllTime`" in message
+    assert "nothing is invented" in message
+    # Decided from the footer: only reads of the file's tail or inside its footer, no column chunk.
+    local = next(iter(server.files.values()))[0]
+    size = local.stat().st_size
+    footer_start = size - 8 - int.from_bytes(local.read_bytes()[-8:-4], "little")
+    starts_ends = [tuple(int(x) for x in r.removeprefix("bytes=").split("-")) for r in server.ranges]
+    assert starts_ends and all(end == size - 1 or start >= footer_start for start, end in starts_ends)
     assert not (tmp_path / "archive" / DAY).exists()
 
 
@@ -293,6 +350,8 @@ def test_history_settings(tmp_path):
     with pytest.raises(ValueError, match="ATOM_HISTORY must be one of"):
         load_settings({**base, "ATOM_HISTORY": "wayback"})
     assert not load_settings({**base, "ATOM_HISTORY_DERIVATIVES": "off"}).history_derivatives
+    assert load_settings({**base, "ATOM_HISTORY_KEEP_DOWNLOADS": "on"}).history_keep_downloads
+    assert not settings.history_keep_downloads
 
 
 def no_backoff_sleep(monkeypatch) -> list[float]:
@@ -325,6 +384,9 @@ def test_a_day_before_the_dataset_began_says_where_its_history_starts():
         ("paths-info", 404, "RevisionNotFound", "history was rewritten"),
         ("commits", 429, None, "rate limiting"),
         ("commits", 500, None, "The Hub answered 500"),
+        ("revision", 404, "RevisionNotFound", "history was rewritten"),  # gone when the file is opened
+        ("revision", 403, "GatedRepo", "is gated"),
+        ("resolve", 500, None, "The Hub answered 500"),  # the footer's range request
     ],
 )
 def test_hub_failures_of_the_history_dataset_are_explained(
@@ -342,7 +404,8 @@ def test_hub_failures_of_the_history_dataset_are_explained(
     assert not (tmp_path / "archive" / DAY).exists()  # nothing half-written
     # 429 and 5xx: huggingface_hub's own backoff retried 5 times before we explained the failure.
     assert len(sleeps) == (5 if status in (429, 500) else 0)
-    assert len(server.requests) == len(sleeps) + 1 + (where == "paths-info")
+    before = {"commits": 0, "paths-info": 1, "revision": 2, "resolve": 4}[where]  # calls that succeeded
+    assert len(server.requests) == before + len(sleeps) + 1
     if where == "commits":  # the next day of the same run fails at once, without asking again
         asked = len(server.requests)
         with pytest.raises(HistoryUnavailable, match="not retried") as again:
@@ -351,11 +414,15 @@ def test_hub_failures_of_the_history_dataset_are_explained(
 
 
 def test_a_commit_holding_only_the_older_csv_export_is_refused_by_name(tmp_path, hub_stats):
-    hub_stats({DAY: rows()}, csv_only=True)
+    server, fetched = hub_stats({DAY: rows()}, schema="csv_2024_07")
     with pytest.raises(HistoryUnavailable) as info:
         capture_history_day(tmp_path / "archive", DAY, ORGS, log=lambda _m: None, today=TODAY)
     message = str(info.value)
-    assert "has no models.parquet" in message and "models.csv, an older CSV export" in message
+    assert "models.csv is of era csv_modelId" in message and "`modelId` for `id`" in message
+    assert "no `downloadsAllTime`" in message and "\n" not in message
+    assert fetched == [("00" + "f" * 38, "models.csv")]
+    size = server.files["00" + "f" * 38][0].stat().st_size
+    assert server.ranges == [f"bytes=0-{min(size, 65_536) - 1}"]  # the header: one range request
 
 
 def test_an_unreachable_hub_is_explained(tmp_path, monkeypatch):
@@ -402,46 +469,8 @@ def test_a_copy_of_the_dataset_can_be_configured(tmp_path, hub_stats):
     assert "someone/hub-stats-mirror@" in resolved.detail
     manifest = json.loads((resolved.path / "MANIFEST.json").read_text())
     assert manifest["history"]["repository"] == "someone/hub-stats-mirror"
-    assert all("/api/datasets/someone/hub-stats-mirror/" in r for r in server.requests)
+    assert all("/datasets/someone/hub-stats-mirror/" in r for r in server.requests)
     assert len(downloads) == 1
-
-
-def _as_cached_download(server: HubStatsServer, root: Path, local: Path) -> tuple[Path, Path]:
-    """Serve ``local`` as the single revision's file from a huggingface_hub cache layout
-    (``snapshots/<rev>/models.parquet`` linking to ``blobs/<sha256>``)."""
-    ((rev, (_, last, when)),) = server.files.items()
-    repo_cache = root / "datasets--cfahlgren1--hub-stats"
-    blob = repo_cache / "blobs" / sha256_file(local)
-    blob.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copy(local, blob)
-    link = repo_cache / "snapshots" / rev / "models.parquet"
-    link.parent.mkdir(parents=True, exist_ok=True)
-    link.symlink_to(blob)
-    server.files[rev] = (link, last, when)
-    return link, blob
-
-
-def test_the_download_leaves_the_cache_once_the_day_is_archived(tmp_path, hub_stats):
-    server, _ = hub_stats({DAY: rows()})
-    outside = next(iter(server.files.values()))[0]
-    assert release_cached_file(outside) == 0 and outside.exists()  # not the cache's layout: untouched
-
-    link, blob = _as_cached_download(server, tmp_path / "cache", outside)
-    size = blob.stat().st_size
-    logs: list[str] = []
-    capture_history_day(tmp_path / "archive", DAY, ORGS, log=logs.append, today=TODAY)
-    assert not blob.exists() and not link.exists() and not link.parent.exists()
-    assert any(f"deleted the downloaded models.parquet ({size / 1e6:.0f} MB)" in m for m in logs)
-    assert (tmp_path / "archive" / DAY / "MANIFEST.json").exists()  # the day itself is kept
-
-    link, blob = _as_cached_download(server, tmp_path / "cache", outside)
-    capture_history_day(tmp_path / "kept", DAY, ORGS, log=logs.append, today=TODAY, keep_download=True)
-    assert blob.exists() and link.exists()
-    on = load_settings({"ATOM_DATA_DIR": str(tmp_path), "ATOM_HISTORY_KEEP_DOWNLOADS": "on"})
-    assert (
-        on.history_keep_downloads
-        and not load_settings({"ATOM_DATA_DIR": str(tmp_path)}).history_keep_downloads
-    )
 
 
 def test_a_listing_made_before_the_day_ended_is_refreshed_an_older_one_reused(tmp_path, hub_stats):
@@ -468,7 +497,9 @@ def test_downloaded_bytes_that_differ_from_the_listed_sha256_are_refused(tmp_pat
     tampered = write_models_parquet(tmp_path / "tampered" / "models.parquet", rows()[:2])
     monkeypatch.setattr(hub_history, "hf_hub_download", lambda *a, **k: str(tampered))
     with pytest.raises(HistoryUnavailable) as info:
-        capture_history_day(tmp_path / "archive", DAY, ORGS, log=lambda _m: None, today=TODAY)
+        capture_history_day(
+            tmp_path / "archive", DAY, ORGS, log=lambda _m: None, today=TODAY, keep_download=True
+        )
     message = str(info.value)
     assert f"has sha256 {sha256_file(tampered)[:12]}" in message and "lists" in message
     assert "not used" in message and "retry" in message
@@ -477,31 +508,71 @@ def test_downloaded_bytes_that_differ_from_the_listed_sha256_are_refused(tmp_pat
     )
 
 
-def test_huggingface_hubs_own_download_fills_its_cache_which_is_emptied_once_archived(tmp_path, hub_stats):
-    """No stub for ``hf_hub_download``: huggingface_hub fetches the file at the commit from the stub
-    Hub (HEAD + GET on ``resolve/<commit>``) into a real cache, and the capture then deletes
-    exactly that cache copy (snapshot link and blob)."""
-    server, _ = hub_stats({DAY: rows()}, real_download=True)
-    ((rev, (local, _, _)),) = server.files.items()
-    cache = tmp_path / "hf-cache"
-    logs: list[str] = []
-    client = HubStatsClient(cache_dir=str(cache))
-    capture_history_day(tmp_path / "archive", DAY, ORGS, client=client, log=logs.append, today=TODAY)
+def test_column_reads_over_http_fetch_a_fraction_and_land_what_the_full_download_lands(tmp_path, monkeypatch):
+    """The stub Hub on 127.0.0.1 (real HTTP, ``Range`` support), a few-MB file whose unread
+    columns are most of its bytes: the default column read fetches a fraction of the file and
+    caches nothing; ``keep_download`` lets huggingface_hub download the whole file into its cache
+    (and keeps it there). Both land the same JSONL."""
+    import random
 
-    resolve = f"/datasets/cfahlgren1/hub-stats/resolve/{rev}/models.parquet"
-    assert f"GET {resolve}" in server.requests
-    manifest = json.loads((tmp_path / "archive" / DAY / "MANIFEST.json").read_text())
-    assert manifest["history"]["file_sha256"] == sha256_file(local)
-    repo_cache = cache / "datasets--cfahlgren1--hub-stats"
-    assert repo_cache.is_dir() and not list((repo_cache / "blobs").iterdir())
-    assert not (repo_cache / "snapshots" / rev).exists()
-    assert any("deleted the downloaded models.parquet" in line for line in logs)
+    import atom_dagster.sources.hub_history as hub_history
 
-    kept = HubStatsClient(cache_dir=str(cache))
-    capture_history_day(
-        tmp_path / "kept", DAY, ORGS, client=kept, log=logs.append, today=TODAY, keep_download=True
+    quiet_hub(monkeypatch)
+    monkeypatch.setattr(hub_history, "_COMMITS", {})
+    monkeypatch.setattr(hub_history, "_UNAVAILABLE", {})
+    rng = random.Random(7)
+    day_rows = []
+    for i in range(3_000):
+        row = rows()[i % 7]
+        row["id"] = f"{row['id']}-{i}" if i >= 7 else row["id"]
+        row["cardData"] = rng.randbytes(600).hex()  # incompressible, as real model cards mostly are
+        day_rows.append(row)
+    rev = "5" * 40
+    local = write_models_parquet(tmp_path / "hub" / rev / "models.parquet", day_rows, row_group_size=500)
+    size = local.stat().st_size
+    server = HubStatsServer(
+        [commit_item(rev, f"{DAY}T06:30:00.000Z")], {rev: (local, rev, f"{DAY}T06:30:00Z")}
     )
-    assert (repo_cache / "snapshots" / rev / "models.parquet").resolve().read_bytes() == local.read_bytes()
+    endpoint, stop = serve_http(server)
+    cache = tmp_path / "hf-cache"
+    try:
+        columns = capture_history_day(
+            tmp_path / "columns",
+            DAY,
+            ORGS,
+            client=HubStatsClient(endpoint=endpoint, cache_dir=str(cache)),
+            log=lambda _m: None,
+            today=TODAY,
+        )
+        column_bytes = server.file_bytes_served
+        full = capture_history_day(
+            tmp_path / "full",
+            DAY,
+            ORGS,
+            client=HubStatsClient(endpoint=endpoint, cache_dir=str(cache)),
+            log=lambda _m: None,
+            today=TODAY,
+            keep_download=True,
+        )
+    finally:
+        stop()
+    assert size > 2_000_000 and pq.ParquetFile(local).num_row_groups == 6
+    assert column_bytes < size / 4  # the footer and the needed column chunks only
+    resolve = f"/datasets/cfahlgren1/hub-stats/resolve/{rev}/models.parquet"
+    assert server.requests.count(f"GET {resolve}") == len(server.ranges) + 1  # + the whole-file GET
+    manifest = json.loads((full.day_dir / "MANIFEST.json").read_text())["history"]
+    assert manifest["read"] == "download" and manifest["file_sha256"] == sha256_file(local)
+    assert (
+        json.loads((columns.day_dir / "MANIFEST.json").read_text())["history"]["bytes_fetched"]
+        == column_bytes
+    )
+    assert columns.rows_kept == full.rows_kept == 1_715 and columns.rows_read == 3_000
+    jsonl = sorted((columns.day_dir / "hub" / "models").glob("*.jsonl"))
+    assert [p.read_bytes() for p in jsonl] == [
+        (full.day_dir / "hub" / "models" / p.name).read_bytes() for p in jsonl
+    ]
+    blobs = cache / "datasets--cfahlgren1--hub-stats" / "blobs"
+    assert [p.stat().st_size for p in blobs.iterdir()] == [size]  # the download, kept; nothing else
 
 
 def test_files_are_not_committed_binaries():
