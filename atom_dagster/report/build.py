@@ -62,6 +62,27 @@ def _values_table(chart: Chart) -> str:
     return f'<table class="values"><caption>{html.escape(chart.period)}</caption>{rows}</table>'
 
 
+def ram_without_scores(leaders: pd.DataFrame, reasons: pd.DataFrame) -> str:
+    """Why no model has a RAM score yet, in words (empty when some do)."""
+    if not leaders.empty or reasons.empty:
+        return ""
+    words = {
+        "history_starts_after_checkpoint": "released before the captured history starts",
+        "checkpoint_not_reached_yet": "checkpoint not reached yet",
+        "too_few_models_in_bucket": "fewer than 10 models of their size bucket with a value at the "
+        "checkpoint (the paper's baseline is the median of a bucket's top 10)",
+        "history_ends_before_checkpoint": "no longer captured at the checkpoint",
+        "no_size_bucket": "no parameter count",
+        "never_observed": "never captured",
+        "no_baseline": "a baseline of 0",
+    }
+    items = "".join(
+        f"<li>{html.escape(words.get(r.no_score_reason, r.no_score_reason))}: {int(r.n_models)} model(s)</li>"
+        for r in reasons.itertuples()
+    )
+    return f"<p>No model has a score yet. Models without one, by reason:</p><ul>{items}</ul>"
+
+
 def key_numbers(data: ReportData) -> dict[str, str]:
     """The few numbers a reader wants first (also shown in Dagster metadata)."""
     out: dict[str, str] = {}
@@ -177,7 +198,8 @@ def build_report(con: duckdb.DuckDBPyConnection, out_dir: Path, day: str) -> Rep
                     "region": "region",
                     "score": "score",
                 },
-            ),
+            )
+            + ram_without_scores(data.get("ram_leaders"), data.get("ram_no_score")),
         ),
         (
             charts.derivative_share_by_family(data.get("derivative_shares"), out_dir),

@@ -45,6 +45,12 @@ QUERIES: dict[str, str] = {
         select scored.* exclude (r), r as rank
         from scored inner join deepest using (size_bucket, checkpoint_days)
         where r <= 3 order by size_bucket_order, rank""",
+    # Why models have no RAM score (distinct models per reason), for a section with no score.
+    "ram_no_score": """
+        select no_score_reason, count(distinct model_uid) as n_models
+        from metrics_relative_adoption
+        where baseline = 'median_top_n' and checkpoint_date <= $day and no_score_reason is not null
+        group by no_score_reason order by n_models desc, no_score_reason""",
     "derivative_shares": """
         select month, base, share, n_derivatives
         from metrics_derivative_shares_monthly

@@ -263,3 +263,20 @@ def test_key_numbers_state_the_last_day_and_the_overtake():
         "china ahead of us (tracked downloads since 2023-11-01) from": "2025-07-02",
         "top family (share of all-time downloads)": "Qwen (40%)",
     }
+
+
+def test_a_report_without_ram_scores_says_why():
+    from atom_dagster.report.build import ram_without_scores
+
+    reasons = pd.DataFrame(
+        {
+            "no_score_reason": ["history_starts_after_checkpoint", "too_few_models_in_bucket"],
+            "n_models": [560, 8],
+        }
+    )
+    text = ram_without_scores(pd.DataFrame(), reasons)
+    assert "No model has a score yet" in text
+    assert "<li>released before the captured history starts: 560 model(s)</li>" in text
+    assert "fewer than 10 models of their size bucket" in text and ": 8 model(s)" in text
+    # Scores exist: the table says it all.
+    assert ram_without_scores(pd.DataFrame({"score": [1.2]}), reasons) == ""
