@@ -2,7 +2,7 @@
 
 atom demo                         generate the SYNTHETIC demo archive and run every day of it
 atom backfill --archive DIR --start D1 --end D2 [--stride N]   replay a recorded archive
-atom backfill --history --start D1 --end D2 [--stride 7]      past days from hub-stats snapshots
+atom backfill --history [weekly] --start D1 --end D2 [--stride 7]  past days from history snapshots
 atom docs [--serve] [--port 8080] generate (and serve) the dbt docs for the current warehouse
 atom ui [--archive DIR]           start the Dagster UI (dagster dev) on the data directory
 atom prepare                      build the dbt manifest Dagster loads (done by the others too)
@@ -26,6 +26,8 @@ from pathlib import Path
 from atom_dagster.settings import (
     DBT_PROJECT_DIR,
     HISTORY_HUB_STATS,
+    HISTORY_WEEKLY,
+    HISTORY_WEEKLY_REPO,
     REPO_ROOT,
     SOURCE_ARCHIVE,
     Settings,
@@ -39,7 +41,7 @@ _DAY_DIR = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 def _settings(
     data_dir: str | None,
     archive: str | None = None,
-    history: bool = False,
+    history: str | None = None,
     max_lag_days: int | None = None,
     archive_must_exist: bool = False,
 ) -> Settings:
@@ -53,9 +55,9 @@ def _settings(
         env["ATOM_ARCHIVE_DIR"] = str(Path(archive).resolve())
         env["ATOM_SOURCE"] = SOURCE_ARCHIVE
     if history:
-        # Replay what the archive has; fill the days it lacks from hub-stats (written into it).
+        # Replay what the archive has; fill the days it lacks from the history (written into it).
         env["ATOM_SOURCE"] = SOURCE_ARCHIVE
-        env["ATOM_HISTORY"] = HISTORY_HUB_STATS
+        env["ATOM_HISTORY"] = history
     if max_lag_days is not None:
         env["ATOM_HISTORY_MAX_LAG_DAYS"] = str(max_lag_days)
     return load_settings(env)
@@ -142,8 +144,9 @@ def cmd_backfill(args) -> int:
     days = cut_to_partitions(days_between(parse_day(args.start), parse_day(args.end), args.stride), settings)
     if not days:
         return 2
+    history_repo = HISTORY_WEEKLY_REPO if settings.history == HISTORY_WEEKLY else settings.history_repo
     origin = f"{settings.archive_dir}" + (
-        f", days it lacks from the history dataset {settings.history_repo} (written into it;"
+        f", days it lacks from the history dataset {history_repo} (written into it;"
         f" max lag {settings.history_max_lag_days} d)"
         if settings.history_enabled
         else ""
@@ -329,8 +332,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     bf.add_argument(
         "--history",
-        action="store_true",
-        help="take days the archive lacks from the public hub-stats daily snapshots (ATOM_HISTORY=hub-stats)",
+        nargs="?",
+        const=HISTORY_HUB_STATS,
+        choices=(HISTORY_HUB_STATS, HISTORY_WEEKLY),
+        help="take days the archive lacks from the public hub-stats daily snapshots (ATOM_HISTORY=hub-stats),"
+        " or with `--history weekly` from the weekly copy hfmlsoc/hub_weekly_snapshots",
     )
     bf.add_argument(
         "--max-lag-days",

@@ -54,6 +54,7 @@ def build_resources(settings: Settings, environ: dict[str, str] | None = None) -
             history_derivatives=settings.history_derivatives,
             history_repo=settings.history_repo,
             history_keep_downloads=settings.history_keep_downloads,
+            history_fallback=settings.history_fallback,
         ),
         "openrouter_source": OpenRouterSource(
             mode=settings.source,

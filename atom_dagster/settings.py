@@ -29,11 +29,15 @@ DOTENV_PATH = REPO_ROOT / ".env"
 SOURCE_ARCHIVE = "archive"
 SOURCE_LIVE = "live"
 SOURCES = (SOURCE_ARCHIVE, SOURCE_LIVE)
-# Past partitions from public daily snapshots (issue 7): off, or the hub-stats dataset.
+# Past partitions from public snapshots (issues 7, 13): off, the daily hub-stats dataset, or its
+# weekly copy (also the fallback when hub-stats itself is unavailable).
 HISTORY_OFF = "off"
 HISTORY_HUB_STATS = "hub-stats"
-HISTORIES = (HISTORY_OFF, HISTORY_HUB_STATS)
+HISTORY_WEEKLY = "weekly"
+HISTORIES = (HISTORY_OFF, HISTORY_HUB_STATS, HISTORY_WEEKLY)
+HISTORY_FALLBACKS = (HISTORY_OFF, HISTORY_WEEKLY)
 HISTORY_REPO_DEFAULT = "cfahlgren1/hub-stats"
+HISTORY_WEEKLY_REPO = "hfmlsoc/hub_weekly_snapshots"
 PARTITIONS_START_DEFAULT = "2023-11-01"
 # The report's mainline universe (dbt var mainline_universe): ATOM's curated list, or our rules.
 UNIVERSES = ("atom_list", "rules")
@@ -60,6 +64,7 @@ class Settings:
     history_derivatives: bool = True
     history_repo: str = HISTORY_REPO_DEFAULT
     history_keep_downloads: bool = False
+    history_fallback: str = HISTORY_OFF  # with hub-stats: the source used when hub-stats is unavailable
     tracked_orgs: str | None = None  # ATOM_TRACKED_ORGS: comma-separated narrowing of the seed
     mainline_universe: str = UNIVERSES[0]
     tracking_start: str = TRACKING_START_DEFAULT
@@ -118,6 +123,7 @@ class Settings:
                 "ATOM_HISTORY_DERIVATIVES": "on" if self.history_derivatives else "off",
                 "ATOM_HISTORY_REPO": self.history_repo,
                 "ATOM_HISTORY_KEEP_DOWNLOADS": "on" if self.history_keep_downloads else "off",
+                "ATOM_HISTORY_FALLBACK": self.history_fallback,
                 "ATOM_MAINLINE_UNIVERSE": self.mainline_universe,
                 "ATOM_TRACKING_START": self.tracking_start,
                 "ATOM_WAREHOUSE_PATH": str(self.warehouse_path),
@@ -170,6 +176,9 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         raise ValueError(f"ATOM_HISTORY_MAX_LAG_DAYS must be a whole number of days; got {lag!r}.")
     derivatives = _choice(env, "ATOM_HISTORY_DERIVATIVES", "on", ON_OFF, "on or off")
     keep = _choice(env, "ATOM_HISTORY_KEEP_DOWNLOADS", "off", ON_OFF, "on or off")
+    fallback = _choice(
+        env, "ATOM_HISTORY_FALLBACK", HISTORY_OFF, HISTORY_FALLBACKS, "one of " + ", ".join(HISTORY_FALLBACKS)
+    )
     history_repo = (env.get("ATOM_HISTORY_REPO") or HISTORY_REPO_DEFAULT).strip()
     if history_repo.count("/") != 1 or not all(history_repo.split("/")):
         raise ValueError(f"ATOM_HISTORY_REPO must be a dataset id `owner/name`; got {history_repo!r}.")
@@ -192,6 +201,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         history_derivatives=derivatives in ON,
         history_repo=history_repo,
         history_keep_downloads=keep in ON,
+        history_fallback=fallback,
         tracked_orgs=env.get("ATOM_TRACKED_ORGS"),
         mainline_universe=universe,
         tracking_start=tracking_start,

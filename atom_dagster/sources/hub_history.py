@@ -27,8 +27,14 @@ daily, so each dataset commit is a dated snapshot of the whole Hub. For partitio
    day. ``MANIFEST.json`` records repository, commit, file, how it was read (bytes fetched, or the
    downloaded file's sha256), the era, and the columns present and missing.
 
+Steps 1-2 (which file at which revision serves day D) are the one hub-stats-specific part: a
+:data:`SnapshotLocator` (here :func:`locate_hub_stats_day`; the weekly copy's folders in
+``hub_weekly.locate_weekly_day``) returns a :class:`DaySnapshot`, and steps 3-5 are shared.
+
 The repository is configurable (``ATOM_HISTORY_REPO``) for a copy with the same layout; every
-failed Hub call is turned into a :class:`HistoryUnavailable` that says what failed and what to do.
+failed Hub call is turned into a :class:`HistoryUnavailable` that says what failed and what to do
+(:class:`HistoryDatasetUnavailable` when the dataset itself is gone, private, gated or disabled:
+the case ``ATOM_HISTORY_FALLBACK`` answers).
 
 Honesty rules: a column missing from a snapshot is written as ``null`` and named in the manifest
 with the reason, never inferred (hub-stats never had a top-level ``gated``: it stays null, not
@@ -52,7 +58,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import pyarrow as pa
 import pyarrow.compute as pc
@@ -70,7 +76,7 @@ from huggingface_hub.errors import (
 )
 
 from atom_dagster.landing.parse import LINEAGE_RELATIONS
-from atom_dagster.settings import HISTORY_REPO_DEFAULT
+from atom_dagster.settings import HISTORY_HUB_STATS, HISTORY_REPO_DEFAULT
 from atom_dagster.sources.archive import HUB_MODELS_DIR, ArchiveWriter, sha256_file
 from atom_dagster.sources.errors import SourceUnavailable
 from atom_dagster.sources.hub_history_eras import (
@@ -98,6 +104,10 @@ class HistoryUnavailable(SourceUnavailable):
     """The history source cannot serve the partition; the message says why and what to do."""
 
 
+class HistoryDatasetUnavailable(HistoryUnavailable):
+    """The dataset itself cannot be read (gone, private, gated, disabled), not just one day."""
+
+
 @dataclass(frozen=True)
 class SnapshotCommit:
     commit_id: str
@@ -112,6 +122,23 @@ class FileInfo:
     last_changed_at: datetime | None
     last_commit: str | None
     path: str = HUB_STATS_FILE  # models.parquet, or models.csv at a commit of the first era
+
+
+@dataclass(frozen=True)
+class DaySnapshot:
+    """Which file serves a partition, as a :data:`SnapshotLocator` chose it."""
+
+    source: str  # the history source that chose it: "hub-stats" or "weekly" (manifest `history.source`)
+    commit: SnapshotCommit  # the revision read
+    info: FileInfo  # the file at that revision (``info.path``: what is opened)
+    snapshot_of: date  # the day the file shows
+    lag_days: int  # partition day - ``snapshot_of``
+    provenance: dict[str, Any] = field(default_factory=dict)  # source-specific manifest fields
+
+
+# (client, partition day, max lag days) -> the day's snapshot, or HistoryUnavailable saying why.
+SnapshotLocator = Callable[[Any, str, int], DaySnapshot]
+_T = TypeVar("_T")
 
 
 class RemoteFile:
@@ -166,13 +193,17 @@ class HistoryResult:
     missing_columns: dict[str, str] = field(default_factory=dict)
     surrogate_ids: int = 0
     repo_id: str = HUB_STATS_REPO
+    source: str = HISTORY_HUB_STATS
+    snapshot_of: date | None = None
+    lag_days: int = 0
 
     @property
     def detail(self) -> str:
+        lag = f", snapshot of {self.snapshot_of} ({self.lag_days} d before)" if self.lag_days else ""
         return (
-            f"hub-stats history: {self.repo_id}@{self.commit.commit_id[:12]} "
-            f"({self.commit.created_at:%Y-%m-%d %H:%M} UTC), {self.rows_kept} of {self.rows_read} models kept"
-            f" ({self.own_models} tracked, {self.derivatives} derivatives)"
+            f"{self.source} history: {self.repo_id}@{self.commit.commit_id[:12]} "
+            f"({self.commit.created_at:%Y-%m-%d %H:%M} UTC){lag}, {self.rows_kept} of {self.rows_read} models"
+            f" kept ({self.own_models} tracked, {self.derivatives} derivatives)"
         )
 
 
@@ -228,6 +259,13 @@ class HubStatsClient:
     error or an unreachable endpoint.
     """
 
+    # What to do when the dataset is gone (ends explain_hub_error's sentence for such failures).
+    mirror_hint = (
+        "Set ATOM_HISTORY_REPO to a copy of the dataset with the same layout (one models.parquet"
+        " rewritten per commit), fall back to the weekly copy (ATOM_HISTORY_FALLBACK=weekly), or"
+        " replay an archive that has the days (ATOM_ARCHIVE_DIR)."
+    )
+
     def __init__(
         self,
         repo_id: str = HUB_STATS_REPO,
@@ -246,10 +284,28 @@ class HubStatsClient:
         (it was made after that day ended). A failed listing is remembered for a few minutes, so
         the next days of a backfill fail at once instead of each waiting through the Hub's retries,
         while a long-running process (the schedule) asks again later."""
+        return self.remembered_listing(_COMMITS, "listing the commits of", covering, self._list_commits)
+
+    def _list_commits(self) -> list[SnapshotCommit]:
+        return [
+            SnapshotCommit(c.commit_id, c.created_at, c.title or "")
+            for c in self.api.list_repo_commits(self.repo_id, repo_type="dataset")
+        ]
+
+    def remembered_listing(
+        self,
+        store: dict[tuple[str, str], tuple[datetime, _T]],
+        what: str,
+        covering: str | None,
+        fetch: Callable[[], _T],
+    ) -> _T:
+        """``fetch()`` once per process and repository while its answer covers ``covering`` (it was
+        made after that day ended), kept in ``store``; a failure is remembered for
+        :data:`FAILURE_MEMORY_SECONDS` and raised again at once, with its class."""
         key = (self.api.endpoint, self.repo_id)
         failed = _UNAVAILABLE.get(key)
         if failed is not None and time.monotonic() - failed[0] < FAILURE_MEMORY_SECONDS:
-            raise HistoryUnavailable(
+            raise failed[2](
                 f"{failed[1]} (Same failure as for an earlier day of this run: not retried;"
                 " re-run when it is fixed, landed days replay from the archive.)"
             )
@@ -259,20 +315,19 @@ class HubStatsClient:
             else None
         )
         try:
-            return self._call(
-                "listing the commits of", lambda: _cached_commits(self.api, self.repo_id, needed_after)
-            )
+            return self._call(what, lambda: _cached(store, key, needed_after, fetch))
         except HistoryUnavailable as exc:
-            _UNAVAILABLE[key] = (time.monotonic(), str(exc))
+            _UNAVAILABLE[key] = (time.monotonic(), str(exc), type(exc))
             raise
 
-    def file_info(self, revision: str, filename: str) -> FileInfo:
+    def file_info(self, revision: str, filename: str, legacy: str | None = LEGACY_CSV_FILE) -> FileInfo:
         """Size, LFS sha256 and last change of ``filename`` as of ``revision`` (``paths-info``).
 
-        The older CSV export is asked for too: a commit that has only ``models.csv`` gives that
-        file's info (``path``), so its era is named from its header instead of a missing file.
+        The older CSV export (``legacy``) is asked for too: a commit that has only ``models.csv``
+        gives that file's info (``path``), so its era is named from its header instead of a
+        missing file.
         """
-        paths = [filename, LEGACY_CSV_FILE] if filename != LEGACY_CSV_FILE else [filename]
+        paths = [filename, legacy] if legacy not in (None, filename) else [filename]
         infos = self._call(
             f"reading the file list at {revision[:12]} of",
             lambda: self.api.get_paths_info(
@@ -280,11 +335,10 @@ class HubStatsClient:
             ),
         )
         by_path = {getattr(i, "path", None): i for i in infos}
-        info = by_path.get(filename, by_path.get(LEGACY_CSV_FILE))
+        info = by_path.get(filename, by_path.get(legacy))
         if info is None:
-            raise HistoryUnavailable(
-                f"{self.repo_id}@{revision[:12]} has no {filename} (nor {LEGACY_CSV_FILE})."
-            )
+            nor = f" (nor {legacy})" if legacy else ""
+            raise HistoryUnavailable(f"{self.repo_id}@{revision[:12]} has no {filename}{nor}.")
         last = getattr(info, "last_commit", None)
         lfs = getattr(info, "lfs", None)
         return FileInfo(
@@ -338,15 +392,24 @@ class HubStatsClient:
         except HistoryUnavailable:
             raise
         except Exception as exc:  # noqa: BLE001 - every Hub failure is explained, then re-raised
-            raise HistoryUnavailable(explain_hub_error(exc, f"{what} {self.repo_id}", self.repo_id)) from exc
+            kind = HistoryDatasetUnavailable if dataset_unavailable(exc) else HistoryUnavailable
+            explained = explain_hub_error(exc, f"{what} {self.repo_id}", self.repo_id, self.mirror_hint)
+            raise kind(explained) from exc
 
 
-def explain_hub_error(exc: Exception, doing: str, repo_id: str) -> str:
-    """A user-facing sentence for a failed Hub call of the history source (pure)."""
-    mirror = (
-        "Set ATOM_HISTORY_REPO to a copy of the dataset with the same layout (one models.parquet"
-        " rewritten per commit), or replay an archive that has the days (ATOM_ARCHIVE_DIR)."
+def dataset_unavailable(exc: BaseException) -> bool:
+    """Whether a failed Hub call says the dataset itself is gone, private, gated or disabled
+    (``HfFileSystem`` wraps these in a FileNotFoundError ``from`` the Hub's error)."""
+    unavailable = (RepositoryNotFoundError, GatedRepoError, DisabledRepoError)
+    return isinstance(exc, unavailable) or (
+        isinstance(exc, FileNotFoundError) and isinstance(exc.__cause__, unavailable)
     )
+
+
+def explain_hub_error(
+    exc: Exception, doing: str, repo_id: str, mirror: str = HubStatsClient.mirror_hint
+) -> str:
+    """A user-facing sentence for a failed Hub call of the history source (pure)."""
     status = getattr(getattr(exc, "response", None), "status_code", None)
     if isinstance(exc, LocalEntryNotFoundError):
         return (
@@ -358,7 +421,7 @@ def explain_hub_error(exc: Exception, doing: str, repo_id: str) -> str:
         # Hub's own error: explain that one; without it, the file is not in the listing.
         cause = exc.__cause__
         if isinstance(cause, HfHubHTTPError):
-            return explain_hub_error(cause, doing, repo_id)
+            return explain_hub_error(cause, doing, repo_id, mirror)
         return f"The file is not in {repo_id} at that commit ({doing}); the day is refused, not filled."
     if isinstance(exc, GatedRepoError):
         return (
@@ -402,21 +465,21 @@ def _first_line(exc: Exception) -> str:
 # Past commits never change: one listing per process and repository serves a whole backfill,
 # as long as it was made after the requested day ended (else a newer listing is fetched).
 _COMMITS: dict[tuple[str, str], tuple[datetime, list[SnapshotCommit]]] = {}
-# A listing that failed (dataset gone, gated, Hub unreachable): when, and its message.
-_UNAVAILABLE: dict[tuple[str, str], tuple[float, str]] = {}
+# A listing that failed (dataset gone, gated, Hub unreachable): when, its message and its class.
+_UNAVAILABLE: dict[tuple[str, str], tuple[float, str, type[HistoryUnavailable]]] = {}
 FAILURE_MEMORY_SECONDS = 900.0
 
 
-def _cached_commits(api: HfApi, repo_id: str, needed_after: datetime | None = None) -> list[SnapshotCommit]:
-    key = (api.endpoint, repo_id)
-    cached = _COMMITS.get(key)
+def _cached(
+    store: dict[tuple[str, str], tuple[datetime, _T]],
+    key: tuple[str, str],
+    needed_after: datetime | None,
+    fetch: Callable[[], _T],
+) -> _T:
+    cached = store.get(key)
     if cached is None or (needed_after is not None and cached[0] < needed_after):
         listed_at = datetime.now(UTC)
-        commits = [
-            SnapshotCommit(c.commit_id, c.created_at, c.title or "")
-            for c in api.list_repo_commits(repo_id, repo_type="dataset")
-        ]
-        cached = _COMMITS[key] = (listed_at, commits)
+        cached = store[key] = (listed_at, fetch())
     return cached[1]
 
 
@@ -601,33 +664,9 @@ def refuse_unreadable(
         )
 
 
-def capture_history_day(
-    archive_root: Path,
-    day: str,
-    orgs: list[str],
-    *,
-    client: HubStatsClient | None = None,
-    max_lag_days: int = 0,
-    derivatives: bool = True,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    rows_per_file: int = ROWS_PER_FILE,
-    log: Callable[[str], None] = print,
-    today: date | None = None,
-    keep_download: bool = False,
-) -> HistoryResult:
-    """Write partition ``day`` into ``archive_root/<day>/`` from the hub-stats snapshot of that day.
-
-    The file's footer (or CSV header) is read first and its era decides whether the day can be
-    read at all. Then only the needed columns are fetched by range requests, nothing cached; with
-    ``keep_download`` the whole file is downloaded into the huggingface_hub cache (verified
-    against the listed sha256) and kept there.
-    """
-    today = today or datetime.now(UTC).date()
-    if date.fromisoformat(day) >= today:
-        raise HistoryUnavailable(
-            f"Partition {day}: the history source serves past days only; {day} has not ended (UTC)."
-        )
-    client = client or HubStatsClient()
+def locate_hub_stats_day(client: HubStatsClient, day: str, max_lag_days: int = 0) -> DaySnapshot:
+    """hub-stats' snapshot of ``day``: the commit :func:`pick_commit` chooses, whose
+    ``models.parquet`` (or first-era ``models.csv``) must itself have changed within the lag."""
     repo = client.repo_id
     commit = pick_commit(client.list_commits(day), day, max_lag_days, repo)
     info = client.file_info(commit.commit_id, HUB_STATS_FILE)
@@ -641,22 +680,68 @@ def capture_history_day(
                 f"{_utc(changed_at):%Y-%m-%d} ({file_lag} day(s) before {day}); the commit of {day} changed"
                 " other files only. Not used as this day's snapshot (allow a lag: ATOM_HISTORY_MAX_LAG_DAYS)."
             )
-    log(f"history {day}: {repo}@{commit.commit_id[:12]} ({_utc(commit.created_at):%Y-%m-%d %H:%M} UTC)")
-    if info.path != HUB_STATS_FILE:  # the first era's models.csv: its header names the era
-        names = client.read_header(commit.commit_id, info.path, info.size)
-        refuse_unreadable(classify_schema(names, "csv"), day, commit, info.path, repo)
-    with client.open_remote(commit.commit_id, HUB_STATS_FILE, info.size) as remote:
+    snapshot_of = _utc(changed_at or commit.created_at).date()
+    return DaySnapshot(
+        HISTORY_HUB_STATS,
+        commit,
+        info,
+        snapshot_of,
+        (date.fromisoformat(day) - snapshot_of).days,
+        {"commit_lag_days": lag},
+    )
+
+
+def capture_history_day(
+    archive_root: Path,
+    day: str,
+    orgs: list[str],
+    *,
+    client: HubStatsClient | None = None,
+    locate: SnapshotLocator = locate_hub_stats_day,
+    max_lag_days: int = 0,
+    derivatives: bool = True,
+    batch_size: int = DEFAULT_BATCH_SIZE,
+    rows_per_file: int = ROWS_PER_FILE,
+    log: Callable[[str], None] = print,
+    today: date | None = None,
+    keep_download: bool = False,
+    provenance: dict[str, Any] | None = None,
+) -> HistoryResult:
+    """Write partition ``day`` into ``archive_root/<day>/`` from the snapshot ``locate`` picks
+    (default: hub-stats' snapshot of that day); ``provenance`` adds fields to the manifest.
+
+    The file's footer (or CSV header) is read first and its era decides whether the day can be
+    read at all. Then only the needed columns are fetched by range requests, nothing cached; with
+    ``keep_download`` the whole file is downloaded into the huggingface_hub cache (verified
+    against the listed sha256) and kept there.
+    """
+    today = today or datetime.now(UTC).date()
+    if date.fromisoformat(day) >= today:
+        raise HistoryUnavailable(
+            f"Partition {day}: the history source serves past days only; {day} has not ended (UTC)."
+        )
+    client = client or HubStatsClient()
+    repo = client.repo_id
+    snapshot = locate(client, day, max_lag_days)
+    commit, info, file = snapshot.commit, snapshot.info, snapshot.info.path
+    changed_at = info.last_changed_at
+    at = f"{_utc(commit.created_at):%Y-%m-%d %H:%M} UTC"
+    log(f"history {day}: {repo}@{commit.commit_id[:12]} ({at}) {file}")
+    if file.endswith(".csv"):  # the first era's models.csv: its header names the era
+        names = client.read_header(commit.commit_id, file, info.size)
+        refuse_unreadable(classify_schema(names, "csv"), day, commit, file, repo)
+    with client.open_remote(commit.commit_id, file, info.size) as remote:
         # The footer only (one or two range requests): the era is decided before any row is read.
         parquet = pq.ParquetFile(remote)
         era = classify_schema(parquet.schema_arrow.names)
-        refuse_unreadable(era, day, commit, HUB_STATS_FILE, repo)
+        refuse_unreadable(era, day, commit, file, repo)
         if keep_download:
-            path = client.download(commit.commit_id, HUB_STATS_FILE)
+            path = client.download(commit.commit_id, file)
             file_sha: str | None = sha256_file(path)
             if info.sha256 and info.sha256 != file_sha:
                 raise HistoryUnavailable(
                     f"Partition {day}: the downloaded {path} has sha256 {file_sha[:12]}, but {repo}@"
-                    f"{commit.commit_id[:12]} lists {info.sha256[:12]} for {HUB_STATS_FILE}; not used."
+                    f"{commit.commit_id[:12]} lists {info.sha256[:12]} for {file}; not used."
                     " Delete the cached copy (huggingface_hub cache) and retry."
                 )
             parquet = pq.ParquetFile(path)
@@ -665,7 +750,7 @@ def capture_history_day(
             file_sha = None  # not computed: only parts of the file are fetched
             read_how = f"{len(era.present)} columns by range requests"
         log(
-            f"history {day}: streaming {HUB_STATS_FILE} ({remote.size / 1e6:.1f} MB, era {era.era},"
+            f"history {day}: streaming {file} ({remote.size / 1e6:.1f} MB, era {era.era},"
             f" {parquet.num_row_groups} row groups): {read_how}"
         )
         stats = StreamStats()
@@ -683,13 +768,18 @@ def capture_history_day(
             writer, kept, rows_per_file, {"endpoint": endpoint, "repo": repo, "revision": commit.commit_id}
         )
         history = {
+            "source": snapshot.source,  # which history source served the day (and `repository`)
             "repository": repo,
             "repo_type": "dataset",
             "commit": commit.commit_id,
             "commit_created_at": _utc(commit.created_at).isoformat(),
             "commit_title": commit.title,
-            "commit_lag_days": lag,
-            "file": HUB_STATS_FILE,
+            "snapshot_of": snapshot.snapshot_of.isoformat(),
+            "lag_days": snapshot.lag_days,
+            "max_lag_days": max_lag_days,
+            **snapshot.provenance,
+            **(provenance or {}),
+            "file": file,
             "file_last_changed_at": _utc(changed_at).isoformat() if changed_at else None,
             "file_last_commit": info.last_commit,
             "file_sha256": file_sha,
@@ -726,6 +816,9 @@ def capture_history_day(
         missing_columns=era.missing,
         surrogate_ids=stats.surrogate_ids,
         repo_id=repo,
+        source=snapshot.source,
+        snapshot_of=snapshot.snapshot_of,
+        lag_days=snapshot.lag_days,
     )
     log(f"history {day}: {result.detail} -> {final}")
     return result

@@ -6,7 +6,10 @@ for a past day refuses and says how to backfill from an archive instead.
 With history configured (``ATOM_HISTORY=hub-stats``) a past partition the archive lacks is
 written into the archive from the public hub-stats snapshot of that day
 (``hub_history.capture_history_day``) and replayed from there; a day the archive has is always
-replayed as recorded. Every resolved day says where it came from (``capture_source``:
+replayed as recorded. ``ATOM_HISTORY=weekly`` takes it from the weekly copy instead
+(``hub_weekly``), and ``ATOM_HISTORY_FALLBACK=weekly`` does so only when hub-stats itself is
+unavailable (gone, private, gated or disabled: not for a day it merely lacks), saying so in one
+log line and in the manifest. Every resolved day says where it came from (``capture_source``:
 ``live``, ``archive``, ``demo`` or ``history``).
 """
 
@@ -18,7 +21,16 @@ import dagster as dg
 
 from atom_dagster.landing.spec import ResolvedDay
 from atom_dagster.partitions import latest_live_partition
-from atom_dagster.settings import SOURCE_ARCHIVE, SOURCE_LIVE
+from atom_dagster.settings import (
+    HISTORIES,
+    HISTORY_HUB_STATS,
+    HISTORY_OFF,
+    HISTORY_REPO_DEFAULT,
+    HISTORY_WEEKLY,
+    HISTORY_WEEKLY_REPO,
+    SOURCE_ARCHIVE,
+    SOURCE_LIVE,
+)
 from atom_dagster.sources.archive import HUB_MODELS_DIR, day_dir, read_manifest, replay_label
 from atom_dagster.sources.errors import SourceUnavailable
 
@@ -35,12 +47,15 @@ class HubSnapshotSource(dg.ConfigurableResource):
     tracked_orgs: list[str] | None = None
     # ATOM_TRACKED_ORGS: narrows the seed's tracked organizations (comma-separated) when set.
     tracked_orgs_filter: str | None = None
-    # Past partitions from public daily snapshots: "off" or "hub-stats" (ATOM_HISTORY).
-    history: str = "off"
+    # Past partitions from public snapshots: "off", "hub-stats" or "weekly" (ATOM_HISTORY).
+    history: str = HISTORY_OFF
     history_max_lag_days: int = 0
     history_derivatives: bool = True
-    history_repo: str = "cfahlgren1/hub-stats"
+    history_repo: str = HISTORY_REPO_DEFAULT
     history_keep_downloads: bool = False
+    # With hub-stats: "weekly" serves the day when hub-stats is unavailable (ATOM_HISTORY_FALLBACK).
+    history_fallback: str = HISTORY_OFF
+    history_weekly_repo: str = HISTORY_WEEKLY_REPO
 
     def resolve_day(self, day: str, log) -> ResolvedDay:
         """Make sure the day is in the archive (capturing it live if configured) and say how."""
@@ -78,26 +93,49 @@ class HubSnapshotSource(dg.ConfigurableResource):
         return ResolvedDay(path, label, f"archive replay of {path}")
 
     def _capture_history(self, day: str, archive: Path, log) -> ResolvedDay:
-        if self.history != "hub-stats":
-            raise SourceUnavailable(f"Unknown history source {self.history!r}; use 'off' or 'hub-stats'.")
-        from atom_dagster.sources.hub_history import HubStatsClient, capture_history_day
+        if self.history not in HISTORIES:
+            raise SourceUnavailable(
+                f"Unknown history source {self.history!r}; use one of {', '.join(HISTORIES)}."
+            )
+        from atom_dagster.sources.hub_history import (
+            HistoryDatasetUnavailable,
+            HubStatsClient,
+            capture_history_day,
+        )
+        from atom_dagster.sources.hub_weekly import WeeklySnapshotsClient, capture_weekly_day
         from atom_dagster.sources.tracked_orgs import tracked_orgs
 
         orgs = self.tracked_orgs or tracked_orgs(override=self.tracked_orgs_filter)
+        hub = {"endpoint": self.endpoint, "token": self.token}
+        common = {
+            "max_lag_days": self.history_max_lag_days,
+            "derivatives": self.history_derivatives,
+            "keep_download": self.history_keep_downloads,
+            "log": log.info,
+        }
+        weekly = self.history == HISTORY_WEEKLY
         log.info(
-            f"Partition {day}: not in the archive {archive}; "
-            f"taking it from the history dataset {self.history_repo}"
+            f"Partition {day}: not in the archive {archive}; taking it from the history dataset "
+            f"{self.history_weekly_repo if weekly else self.history_repo}"
         )
-        result = capture_history_day(
-            archive,
-            day,
-            orgs,
-            client=HubStatsClient(repo_id=self.history_repo, endpoint=self.endpoint, token=self.token),
-            max_lag_days=self.history_max_lag_days,
-            derivatives=self.history_derivatives,
-            keep_download=self.history_keep_downloads,
-            log=log.info,
-        )
+        if not weekly:
+            try:
+                client = HubStatsClient(repo_id=self.history_repo, **hub)
+                result = capture_history_day(archive, day, orgs, client=client, **common)
+                return ResolvedDay(result.day_dir, "history", result.detail)
+            except HistoryDatasetUnavailable as exc:
+                if self.history_fallback != HISTORY_WEEKLY:
+                    raise
+                common["provenance"] = {
+                    "fallback_from": {"repository": self.history_repo, "reason": str(exc)}
+                }
+                log.warning(
+                    f"Partition {day}: {HISTORY_HUB_STATS} ({self.history_repo}) is unavailable, so the day"
+                    f" comes from the weekly snapshots {self.history_weekly_repo}"
+                    f" (ATOM_HISTORY_FALLBACK=weekly): {exc}"
+                )
+        weekly_client = WeeklySnapshotsClient(repo_id=self.history_weekly_repo, **hub)
+        result = capture_weekly_day(archive, day, orgs, client=weekly_client, **common)
         return ResolvedDay(result.day_dir, "history", result.detail)
 
     def _capture_live(self, day: str, archive: Path, log) -> ResolvedDay:

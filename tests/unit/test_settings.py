@@ -42,7 +42,8 @@ def test_dotenv_fills_what_the_environment_lacks_and_the_environment_wins(tmp_pa
     ("name", "value", "accepted"),
     [
         ("ATOM_SOURCE", "sideways", "one of archive, live"),
-        ("ATOM_HISTORY", "maybe", "one of off, hub-stats"),
+        ("ATOM_HISTORY", "maybe", "one of off, hub-stats, weekly"),
+        ("ATOM_HISTORY_FALLBACK", "hub-stats", "one of off, weekly"),
         ("ATOM_HISTORY_DERIVATIVES", "perhaps", "on or off"),
         ("ATOM_HISTORY_MAX_LAG_DAYS", "two", "whole number of days"),
         ("ATOM_MAINLINE_UNIVERSE", "everything", "one of atom_list, rules"),
