@@ -84,11 +84,34 @@ def prepare(force: bool = False) -> Path:
     return project.manifest_path
 
 
+_ERA = re.compile(r"\bera (\w+)")
+
+
+def group_failures(failed: dict[str, str]) -> list[str]:
+    """One line per reason: days refused for the same reason (the same history era, or the same
+    words once the day is taken out) are one line with their count and span; others one line each."""
+    groups: dict[str, list[tuple[str, str]]] = {}
+    for day, message in sorted(failed.items()):
+        first = message.splitlines()[0] if message else ""
+        reason = first.removeprefix(f"Partition {day}: ")
+        era = _ERA.search(reason)
+        key = f"era {era.group(1)}" if era else reason.replace(day, "<day>")
+        groups.setdefault(key, []).append((day, reason[era.start() :] if era else reason))
+    lines = []
+    for members in groups.values():
+        days = [day for day, _ in members]
+        if len(days) == 1:
+            lines.append(f"  {days[0]}: {failed[days[0]].splitlines()[0]}")
+        else:
+            lines.append(f"  {len(days)} days ({days[0]} .. {days[-1]}): {members[0][1]}")
+    return lines
+
+
 def _report(settings, summary) -> int:
     print()
     print(f"Landed partitions: {len(summary.landed)}; failed: {len(summary.failed)}")
-    for day, message in summary.failed.items():
-        print(f"  {day}: {message.splitlines()[0]}")
+    for line in group_failures(summary.failed):
+        print(line)
     print(f"Warehouse (DuckDB): {settings.warehouse_path}")
     print(f"Raw Parquet:        {settings.raw_dir}")
     if summary.landed:

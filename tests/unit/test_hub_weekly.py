@@ -175,12 +175,3 @@ def test_weekly_and_fallback_settings(tmp_path):
         load_settings({**base, "ATOM_HISTORY_FALLBACK": "hub-stats"})
     with pytest.raises(ValueError, match="ATOM_HISTORY must be one of off, hub-stats, weekly"):
         load_settings({**base, "ATOM_HISTORY": "monthly"})
-
-
-def test_backfill_history_flag_chooses_the_source(tmp_path, monkeypatch):
-    from atom_dagster.cli import _settings
-
-    monkeypatch.delenv("ATOM_HISTORY", raising=False)
-    assert _settings(str(tmp_path), history="weekly").history == "weekly"
-    assert _settings(str(tmp_path), history="hub-stats").history == "hub-stats"
-    assert _settings(str(tmp_path)).history == "off"
