@@ -50,9 +50,6 @@ from __future__ import annotations
 import contextlib
 import csv
 import functools
-import json
-import math
-import re
 import time
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
@@ -60,8 +57,6 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, TypeVar
 
-import pyarrow as pa
-import pyarrow.compute as pc
 import pyarrow.parquet as pq
 from huggingface_hub import HfApi, HfFileSystem, hf_hub_download
 from huggingface_hub.errors import (
@@ -75,29 +70,23 @@ from huggingface_hub.errors import (
     RevisionNotFoundError,
 )
 
-from atom_dagster.landing.parse import LINEAGE_RELATIONS
 from atom_dagster.settings import HISTORY_HUB_STATS, HISTORY_REPO_DEFAULT
 from atom_dagster.sources.archive import HUB_MODELS_DIR, ArchiveWriter, sha256_file
 from atom_dagster.sources.errors import SourceUnavailable
 from atom_dagster.sources.hub_history_eras import (
     ERA_WITH_ALL_TIME,
-    FIELDS,
     SchemaEra,
     classify_schema,
 )
+from atom_dagster.sources.hub_history_rows import DEFAULT_BATCH_SIZE, StreamStats, stream_kept_objects, utc
 
 HUB_STATS_REPO = HISTORY_REPO_DEFAULT  # ATOM_HISTORY_REPO may name a copy with the same layout
 HUB_STATS_FILE = "models.parquet"
 LEGACY_CSV_FILE = "models.csv"  # what the first commits hold instead: only its header is read
 CSV_HEADER_BYTES = 64 * 1024  # one range request: the header line of models.csv
 HISTORY_SOURCE = "history"
-SURROGATE_PREFIX = "id:"
-DEFAULT_BATCH_SIZE = 50_000
 PROGRESS_EVERY_BATCHES = 10  # a progress line every 500,000 rows read
 ROWS_PER_FILE = 50_000
-
-# Nested objects some exports store as JSON text.
-_JSON_FIELDS = ("safetensors", "gguf", "baseModels", "tags")
 
 
 class HistoryUnavailable(SourceUnavailable):
@@ -216,12 +205,12 @@ def pick_commit(
     """The last commit made on ``day`` (UTC), else the last within ``max_lag_days`` before it."""
     target = date.fromisoformat(day)
     earliest = target - timedelta(days=max(0, max_lag_days))
-    candidates = [c for c in commits if earliest <= _utc(c.created_at).date() <= target]
+    candidates = [c for c in commits if earliest <= utc(c.created_at).date() <= target]
     if not candidates:
-        before = max((c for c in commits if _utc(c.created_at).date() < earliest), key=_when, default=None)
-        after = min((c for c in commits if _utc(c.created_at).date() > target), key=_when, default=None)
+        before = max((c for c in commits if utc(c.created_at).date() < earliest), key=_when, default=None)
+        after = min((c for c in commits if utc(c.created_at).date() > target), key=_when, default=None)
         near = ", ".join(
-            f"{label} {_utc(c.created_at):%Y-%m-%d %H:%M} UTC ({c.commit_id[:12]})"
+            f"{label} {utc(c.created_at):%Y-%m-%d %H:%M} UTC ({c.commit_id[:12]})"
             for label, c in (("previous", before), ("next", after))
             if c is not None
         )
@@ -230,7 +219,7 @@ def pick_commit(
             raise HistoryUnavailable(f"Partition {day}: {repo_id} lists no commits at all.")
         if before is None and after is not None:
             raise HistoryUnavailable(
-                f"Partition {day}: {repo_id}'s history starts on {_utc(after.created_at):%Y-%m-%d} "
+                f"Partition {day}: {repo_id}'s history starts on {utc(after.created_at):%Y-%m-%d} "
                 f"(first commit {after.commit_id[:12]}); days before it cannot be rebuilt from this dataset."
                 " Start the backfill on or after that day."
             )
@@ -242,12 +231,8 @@ def pick_commit(
     return max(candidates, key=_when)
 
 
-def _utc(moment: datetime) -> datetime:
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
-
-
 def _when(commit: SnapshotCommit) -> datetime:
-    return _utc(commit.created_at)
+    return utc(commit.created_at)
 
 
 class HubStatsClient:
@@ -492,131 +477,6 @@ def clear_commit_cache() -> None:
 
 
 @functools.lru_cache(maxsize=64)
-def _derivative_pattern(orgs: tuple[str, ...], in_text: bool = False) -> str:
-    """A tag naming a tracked parent; ``in_text``: such a tag quoted inside a JSON-text list."""
-    relations = "|".join(LINEAGE_RELATIONS)
-    names = "|".join(re.escape(o) for o in orgs)
-    start = "[\"']" if in_text else "^"
-    return rf"{start}base_model:(?:(?:{relations}):)?(?:{names})/"
-
-
-def keep_mask(
-    batch: pa.RecordBatch, id_col: str, tags_col: str | None, orgs: tuple[str, ...], derivatives: bool
-) -> tuple[pa.Array, pa.Array]:
-    """(mask, own) for a batch: rows of tracked namespaces, plus tracked-parent derivatives."""
-    ids = batch.column(id_col)
-    namespace = pc.list_element(pc.split_pattern(ids, "/", max_splits=1), 0)
-    own = pc.fill_null(pc.is_in(namespace, value_set=pa.array(orgs, pa.string())), False)
-    mask = own
-    if derivatives and tags_col is not None and orgs:
-        tags = batch.column(tags_col)
-        if pa.types.is_string(tags.type) or pa.types.is_large_string(tags.type):
-            # Some exports store the tag list as JSON text: match the quoted tag inside it.
-            derived = pc.fill_null(pc.match_substring_regex(tags, _derivative_pattern(orgs, True)), False)
-        else:
-            flat = pc.list_flatten(tags)
-            parents = pc.list_parent_indices(tags)
-            hits = pc.fill_null(pc.match_substring_regex(flat, _derivative_pattern(orgs)), False)
-            rows = pc.unique(pc.filter(parents, hits))
-            derived = pc.is_in(pa.array(range(batch.num_rows), pa.int64()), value_set=rows.cast(pa.int64()))
-        mask = pc.or_(own, derived)
-    return mask, own
-
-
-def _iso(value: Any) -> Any:
-    if isinstance(value, datetime):
-        return _utc(value).isoformat(timespec="milliseconds").replace("+00:00", "Z")
-    return value
-
-
-def _jsonable(value: Any) -> Any:
-    """Arrow's Python values as JSON: maps (lists of pairs) stay lists, datetimes become ISO text."""
-    if isinstance(value, dict):
-        return {k: _jsonable(v) for k, v in value.items()}
-    if isinstance(value, list) and value and all(isinstance(v, tuple) and len(v) == 2 for v in value):
-        return {str(k): _jsonable(v) for k, v in value}  # an Arrow map, e.g. safetensors.parameters
-    if isinstance(value, list | tuple):
-        return [_jsonable(v) for v in value]
-    if isinstance(value, datetime | date):
-        return _iso(value) if isinstance(value, datetime) else value.isoformat()
-    if isinstance(value, float) and math.isnan(value):
-        return None  # a float export's missing value: null, not the invalid JSON `NaN`
-    return value
-
-
-def to_hub_object(row: dict[str, Any], present: dict[str, str]) -> tuple[dict[str, Any], bool]:
-    """One hub-stats row -> the object shape of ``GET /api/models`` (missing fields are null).
-
-    Returns the object and whether its ``_id`` is the ``id:<repo id>`` surrogate.
-    """
-    obj: dict[str, Any] = {}
-    for hub_field in FIELDS:
-        column = present.get(hub_field)
-        value = row.get(column) if column is not None else None
-        if hub_field in _JSON_FIELDS and isinstance(value, str):
-            # Left as read when it is not JSON: the parser ignores what it cannot use.
-            with contextlib.suppress(json.JSONDecodeError):
-                value = json.loads(value)
-        obj[hub_field] = _jsonable(value)
-    surrogate = not (isinstance(obj["_id"], str) and obj["_id"].strip())
-    if surrogate:
-        obj["_id"] = f"{SURROGATE_PREFIX}{obj['id']}"
-    return obj, surrogate
-
-
-@dataclass
-class StreamStats:
-    rows_read: int = 0
-    rows_kept: int = 0
-    own_models: int = 0
-    derivatives: int = 0
-    surrogate_ids: int = 0
-    row_groups: int = 0
-    batches: int = 0
-
-
-def stream_kept_objects(
-    source: Path | pq.ParquetFile,
-    orgs: list[str],
-    *,
-    derivatives: bool = True,
-    batch_size: int = DEFAULT_BATCH_SIZE,
-    stats: StreamStats | None = None,
-    progress: Callable[[StreamStats], None] | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Hub objects of the kept rows of a hub-stats ``models.parquet`` (a path, or a file already
-    opened, e.g. over range requests), streamed batch by batch, only the needed columns read;
-    ``progress`` is called with the running counts after each batch's rows are yielded."""
-    stats = StreamStats() if stats is None else stats
-    parquet = source if isinstance(source, pq.ParquetFile) else pq.ParquetFile(source)
-    present = classify_schema(parquet.schema_arrow.names).present
-    stats.row_groups = parquet.num_row_groups
-    org_key = tuple(sorted(set(orgs)))
-    columns = sorted(set(present.values()))
-    # One row group per reader: pyarrow coalesces its column chunks into few (range) reads and
-    # frees them before the next group, so memory stays flat whatever the file's size.
-    batches = (
-        batch
-        for group in range(parquet.num_row_groups)
-        for batch in parquet.iter_batches(batch_size=batch_size, row_groups=[group], columns=columns)
-    )
-    for batch in batches:
-        stats.batches += 1
-        stats.rows_read += batch.num_rows
-        mask, own = keep_mask(batch, present["id"], present.get("tags"), org_key, derivatives)
-        kept = batch.filter(mask)
-        n_own = pc.sum(pc.cast(pc.filter(own, mask), pa.int64())).as_py() or 0
-        stats.rows_kept += kept.num_rows
-        stats.own_models += n_own
-        stats.derivatives += kept.num_rows - n_own
-        for row in kept.to_pylist():
-            obj, surrogate = to_hub_object(row, present)
-            stats.surrogate_ids += surrogate
-            yield obj
-        if progress is not None:
-            progress(stats)
-
-
 # --- one day ---------------------------------------------------------------------------------
 
 
@@ -658,7 +518,7 @@ def refuse_unreadable(
     """Raise the day's one-line refusal when the file's era cannot give the day's numbers."""
     if era.refusal is not None:
         raise HistoryUnavailable(
-            f"Partition {day}: {repo_id}@{commit.commit_id[:12]} ({_utc(commit.created_at):%Y-%m-%d}) {file}"
+            f"Partition {day}: {repo_id}@{commit.commit_id[:12]} ({utc(commit.created_at):%Y-%m-%d}) {file}"
             f" is of {era.refusal}. This snapshot cannot give the day's numbers and nothing is invented for"
             f" it; history starts with the era {ERA_WITH_ALL_TIME} (2025-02-26)."
         )
@@ -671,16 +531,16 @@ def locate_hub_stats_day(client: HubStatsClient, day: str, max_lag_days: int = 0
     commit = pick_commit(client.list_commits(day), day, max_lag_days, repo)
     info = client.file_info(commit.commit_id, HUB_STATS_FILE)
     changed_at = info.last_changed_at
-    lag = (date.fromisoformat(day) - _utc(commit.created_at).date()).days
+    lag = (date.fromisoformat(day) - utc(commit.created_at).date()).days
     if changed_at is not None:
-        file_lag = (date.fromisoformat(day) - _utc(changed_at).date()).days
+        file_lag = (date.fromisoformat(day) - utc(changed_at).date()).days
         if file_lag > max_lag_days:
             raise HistoryUnavailable(
                 f"Partition {day}: at {repo}@{commit.commit_id[:12]} {info.path} was last rewritten on "
-                f"{_utc(changed_at):%Y-%m-%d} ({file_lag} day(s) before {day}); the commit of {day} changed"
+                f"{utc(changed_at):%Y-%m-%d} ({file_lag} day(s) before {day}); the commit of {day} changed"
                 " other files only. Not used as this day's snapshot (allow a lag: ATOM_HISTORY_MAX_LAG_DAYS)."
             )
-    snapshot_of = _utc(changed_at or commit.created_at).date()
+    snapshot_of = utc(changed_at or commit.created_at).date()
     return DaySnapshot(
         HISTORY_HUB_STATS,
         commit,
@@ -725,7 +585,7 @@ def capture_history_day(
     snapshot = locate(client, day, max_lag_days)
     commit, info, file = snapshot.commit, snapshot.info, snapshot.info.path
     changed_at = info.last_changed_at
-    at = f"{_utc(commit.created_at):%Y-%m-%d %H:%M} UTC"
+    at = f"{utc(commit.created_at):%Y-%m-%d %H:%M} UTC"
     log(f"history {day}: {repo}@{commit.commit_id[:12]} ({at}) {file}")
     if file.endswith(".csv"):  # the first era's models.csv: its header names the era
         names = client.read_header(commit.commit_id, file, info.size)
@@ -772,7 +632,7 @@ def capture_history_day(
             "repository": repo,
             "repo_type": "dataset",
             "commit": commit.commit_id,
-            "commit_created_at": _utc(commit.created_at).isoformat(),
+            "commit_created_at": utc(commit.created_at).isoformat(),
             "commit_title": commit.title,
             "snapshot_of": snapshot.snapshot_of.isoformat(),
             "lag_days": snapshot.lag_days,
@@ -780,7 +640,7 @@ def capture_history_day(
             **snapshot.provenance,
             **(provenance or {}),
             "file": file,
-            "file_last_changed_at": _utc(changed_at).isoformat() if changed_at else None,
+            "file_last_changed_at": utc(changed_at).isoformat() if changed_at else None,
             "file_last_commit": info.last_commit,
             "file_sha256": file_sha,
             "file_bytes": remote.size,

@@ -26,10 +26,8 @@ from atom_dagster.sources.hub_history import (
     HistoryUnavailable,
     HubStatsClient,
     SnapshotCommit,
-    StreamStats,
     capture_history_day,
     pick_commit,
-    stream_kept_objects,
 )
 from atom_dagster.sources.hub_history_eras import (
     ERA_CSV,
@@ -37,6 +35,7 @@ from atom_dagster.sources.hub_history_eras import (
     ERA_WITHOUT_ALL_TIME,
     classify_schema,
 )
+from atom_dagster.sources.hub_history_rows import StreamStats, stream_kept_objects
 from atom_dagster.sources.hub_source import HubSnapshotSource, SourceUnavailable
 from tests.fixtures.history.hub_stats import (
     ERA_OF_SCHEMA,
@@ -536,24 +535,16 @@ def test_column_reads_over_http_fetch_a_fraction_and_land_what_the_full_download
     endpoint, stop = serve_http(server)
     cache = tmp_path / "hf-cache"
     try:
-        columns = capture_history_day(
-            tmp_path / "columns",
-            DAY,
-            ORGS,
-            client=HubStatsClient(endpoint=endpoint, cache_dir=str(cache)),
-            log=lambda _m: None,
-            today=TODAY,
-        )
+
+        def capture(folder: str, **how):
+            client = HubStatsClient(endpoint=endpoint, cache_dir=str(cache))
+            return capture_history_day(
+                tmp_path / folder, DAY, ORGS, client=client, log=lambda _m: None, today=TODAY, **how
+            )
+
+        columns = capture("columns")
         column_bytes = server.file_bytes_served
-        full = capture_history_day(
-            tmp_path / "full",
-            DAY,
-            ORGS,
-            client=HubStatsClient(endpoint=endpoint, cache_dir=str(cache)),
-            log=lambda _m: None,
-            today=TODAY,
-            keep_download=True,
-        )
+        full = capture("full", keep_download=True)
     finally:
         stop()
     assert size > 2_000_000 and pq.ParquetFile(local).num_row_groups == 6
