@@ -114,6 +114,26 @@ def _values(
     return Chart("", title, reading, tuple((str(k), fmt(v)) for k, v in ordered.items()), period)
 
 
+ESTIMATED_NOTE = (
+    "Shaded: estimated from the Hub's 30-day rolling counts (history before `downloadsAllTime`"
+    " existed, 2025-02-26; method and measured error in docs/history.md)."
+)
+
+
+def estimated_periods(df: pd.DataFrame, period: str) -> pd.Index:
+    """The periods (days or months) whose downloads rest partly on the 30-day estimate."""
+    if "n_models_estimated" not in df or df.empty:
+        return pd.Index([])
+    flagged = df.groupby(period)["n_models_estimated"].sum()
+    return pd.to_datetime(pd.Index(flagged.index[flagged > 0]))
+
+
+def _shade_estimated(ax, days: pd.Index) -> None:
+    """Shade the estimated stretch of a daily chart (from its first to its last estimated day)."""
+    if len(days):
+        ax.axvspan(days.min(), days.max(), color="0.85", zorder=0, label="estimated (30-day counts)")
+
+
 def _largest_two(last: pd.Series) -> str:
     """'china took 60% of downloads, us 30%' from a period's shares."""
     top = last.sort_values(ascending=False)
@@ -158,9 +178,13 @@ def cumulative_by_region(df: pd.DataFrame, overtake: pd.DataFrame, out_dir: Path
     elif row is not None:
         behind = f"{row['leader']} has not durably overtaken {row['follower']} in tracked downloads."
         reading = f"{behind} {reading}"
+    estimated = estimated_periods(df, "snapshot_date")
+    if len(estimated):
+        reading = f"{reading} {ESTIMATED_NOTE}"
     if _single(pivot.index):
         return _values(title, reading, pivot.index[-1], False, pivot.iloc[-1], human)
     fig, ax = plt.subplots(figsize=(9, 4.5))
+    _shade_estimated(ax, estimated)
     for region in pivot.iloc[-1].sort_values(ascending=False).index:  # legend in the lines' order
         ax.plot(pivot.index, pivot[region], label=region, color=color_for(region), linewidth=2)
     if row is not None and pd.notna(row["overtake_date"]):
@@ -183,13 +207,21 @@ def monthly_region_shares(df: pd.DataFrame, out_dir: Path) -> Chart | None:
     title = "Monthly download share by region"
     pivot = df.pivot_table(index="month", columns="region", values="downloads_share", aggfunc="sum").fillna(0)
     reading = f"In {pd.Timestamp(pivot.index[-1]):%Y-%m}, {_largest_two(pivot.iloc[-1])}."
+    estimated = set(estimated_periods(df, "month"))
+    if estimated:
+        reading += (
+            " Hatched months: estimated from the Hub's 30-day rolling counts (before `downloadsAllTime`)."
+        )
     if _single(pivot.index):
         return _values(title, reading, pivot.index[-1], True, pivot.iloc[-1], share)
     fig, ax = plt.subplots(figsize=(9, 4))
     bottom = pd.Series(0.0, index=pivot.index)
     labels = [pd.Timestamp(m).strftime("%Y-%m") for m in pivot.index]
+    hatches = ["//" if pd.Timestamp(m) in estimated else "" for m in pivot.index]
     for region in pivot.columns:
-        ax.bar(labels, pivot[region], bottom=bottom, label=region, color=color_for(region))
+        bars = ax.bar(labels, pivot[region], bottom=bottom, label=region, color=color_for(region))
+        for bar, hatch in zip(bars, hatches, strict=True):
+            bar.set_hatch(hatch)
         bottom += pivot[region]
     ax.set_ylim(0, 1)
     _ticks(ax.yaxis, percent)
@@ -257,6 +289,13 @@ def derivative_share_by_family(df: pd.DataFrame, out_dir: Path, n: int = 6) -> C
         "of new derivatives of mainline models (fine-tunes, adapters, quantizations and merges across "
         "the whole Hub on days with a new-models listing)."
     )
+    snapshots = df["full_hub_snapshot_of"].dropna() if "full_hub_snapshot_of" in df else pd.Series([])
+    if len(snapshots):
+        reading += (
+            f" Months up to {iso_day(snapshots.max())} come from the hub-stats snapshot of that day (every"
+            " derivative that still existed then, by its creation month; deleted repositories are not"
+            " counted)."
+        )
     if _single(pivot.index):
         return _values(title, reading, pivot.index[-1], True, pivot.iloc[-1], share)
     fig, ax = plt.subplots(figsize=(9, 4))

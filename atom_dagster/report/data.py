@@ -12,10 +12,11 @@ import pandas as pd
 QUERIES: dict[str, str] = {
     "region_daily": """
         select snapshot_date, region, downloads, cumulative_downloads, tracked_cumulative_downloads,
-               trailing_30d_downloads, cumulative_downloads_share, tracked_cumulative_downloads_share
+               trailing_30d_downloads, cumulative_downloads_share, tracked_cumulative_downloads_share,
+               n_models_estimated
         from metrics_downloads_by_region_daily where snapshot_date <= $day order by snapshot_date, region""",
     "region_monthly": """
-        select month, region, downloads, downloads_share
+        select month, region, downloads, downloads_share, n_models_estimated
         from metrics_downloads_by_region_monthly where month <= $day order by month, region""",
     "family_latest": """
         select family, cumulative_downloads, cumulative_downloads_share
@@ -52,7 +53,7 @@ QUERIES: dict[str, str] = {
         where baseline = 'median_top_n' and checkpoint_date <= $day and no_score_reason is not null
         group by no_score_reason order by n_models desc, no_score_reason""",
     "derivative_shares": """
-        select month, base, share, n_derivatives
+        select month, base, share, n_derivatives, full_hub_snapshot_of
         from metrics_derivative_shares_monthly
         where breakdown = 'family' and relation = 'all' and month <= $day
         order by month, share desc""",

@@ -10,9 +10,10 @@ daily, so each dataset commit is a dated snapshot of the whole Hub. For partitio
    commit that only rewrote another file of the dataset leaves an older ``models.parquet``,
    which must also be within the lag, or the partition is refused;
 3. read the file's **schema first** - the Parquet footer (or the header line of the older
-   ``models.csv``) - and classify it into an era (:func:`classify_schema`): only the era with
-   ``downloadsAllTime`` is read, the others are refused with a one-line reason naming the era,
-   before any row is fetched;
+   ``models.csv``) - and classify it into an era (:func:`classify_schema`): the Parquet eras are
+   read (before ``downloadsAllTime``, with the 30-day rolling ``downloads`` as the day's only
+   download figure), the CSV era is refused with a one-line reason naming it, before any row is
+   fetched;
 4. read only the columns the parser uses, row group by row group, keeping the tracked
    organizations' models and (optionally) the models whose ``base_model:`` tags name a tracked
    parent (derivatives). By default the file is opened through ``HfFileSystem`` at the revision
@@ -38,8 +39,8 @@ the case ``ATOM_HISTORY_FALLBACK`` answers).
 
 Honesty rules: a column missing from a snapshot is written as ``null`` and named in the manifest
 with the reason, never inferred (hub-stats never had a top-level ``gated``: it stays null, not
-false). ``downloadsAllTime`` and ``id`` are required (the marts are built on the cumulative
-counter): a snapshot without them is refused. When a row's ``_id`` is empty the row is keyed
+false). ``id`` and the era's download counter are required (``downloadsAllTime``; before it
+existed, ``downloads``): a snapshot without them is refused. When a row's ``_id`` is empty the row is keyed
 ``id:<repo id>``, a documented surrogate that dbt (intermediate layer) replaces by the real
 ``_id`` another captured day saw for the same repo id (``int_hub__models_keyed.model_uid_origin``),
 so history and live series join.
@@ -75,6 +76,8 @@ from atom_dagster.sources.archive import HUB_MODELS_DIR, ArchiveWriter, sha256_f
 from atom_dagster.sources.errors import SourceUnavailable
 from atom_dagster.sources.hub_history_eras import (
     ERA_WITH_ALL_TIME,
+    ERA_WITHOUT_ALL_TIME,
+    ROLLING_30D_ERAS,
     SchemaEra,
     classify_schema,
 )
@@ -520,7 +523,8 @@ def refuse_unreadable(
         raise HistoryUnavailable(
             f"Partition {day}: {repo_id}@{commit.commit_id[:12]} ({utc(commit.created_at):%Y-%m-%d}) {file}"
             f" is of {era.refusal}. This snapshot cannot give the day's numbers and nothing is invented for"
-            f" it; history starts with the era {ERA_WITH_ALL_TIME} (2025-02-26)."
+            f" it; history is read from the Parquet eras ({ERA_WITHOUT_ALL_TIME}, estimated;"
+            f" {ERA_WITH_ALL_TIME} from 2025-02-26)."
         )
 
 
@@ -651,6 +655,9 @@ def capture_history_day(
             "bytes_fetched": remote.bytes_fetched + (remote.size if keep_download else 0),
             "range_requests": remote.requests,
             "era": era.era,
+            # What the day's download numbers are: the cumulative counter, or (before it existed)
+            # the 30-day rolling count the marts estimate monthly downloads from.
+            "downloads_basis": "estimated_rolling_30d" if era.era in ROLLING_30D_ERAS else "all_time",
             "columns_read": era.present,
             "columns_missing": era.missing,
             "surrogate_ids": stats.surrogate_ids,

@@ -35,12 +35,22 @@ FIELDS: dict[str, tuple[str, ...]] = {
 REQUIRED = {
     "id": "the model's repo id",
     "downloadsAllTime": "the cumulative download counter the daily-downloads marts are built on",
+    "downloads": "the 30-day rolling count the months before `downloadsAllTime` are estimated from",
 }
 
 ERA_CSV = "csv_modelId"
 ERA_WITHOUT_ALL_TIME = "parquet_without_downloads_all_time"
 ERA_WITH_ALL_TIME = "parquet_with_downloads_all_time"
 # What each era is (public facts about hub-stats; see docs/history.md).
+# What a Parquet era needs (the CSV era is never read): before `downloadsAllTime`, the 30-day
+# rolling `downloads` is the day's only download figure (estimated into months by the marts).
+ERA_REQUIRED = {
+    ERA_WITHOUT_ALL_TIME: ("id", "downloads"),
+    ERA_WITH_ALL_TIME: ("id", "downloadsAllTime"),
+    ERA_CSV: ("id", "downloadsAllTime"),
+}
+# The `downloads_basis` a day of the era gives (see fct_model_downloads_daily).
+ROLLING_30D_ERAS = {ERA_WITHOUT_ALL_TIME}
 ERA_NOTES = {
     ERA_CSV: "the first commits' models.csv, from 2024-07-24, with `modelId` for `id`",
     ERA_WITHOUT_ALL_TIME: "models.parquet before 2025-02-26, whose `downloads` is a 30-day rolling count",
@@ -53,6 +63,12 @@ _SURROGATE_REASON = (
 # Fields no era of hub-stats has: the Hub's `gated` is an expand field the export never held.
 _NEVER_EXPORTED = {
     "gated": "hub-stats has no top-level `gated` column: null (unknown), never false",
+}
+_ERA_MISSING = {
+    (ERA_WITHOUT_ALL_TIME, "downloadsAllTime"): (
+        "no `downloadsAllTime` before 2025-02-26: null; the marts estimate cumulative counts from the"
+        " 30-day rolling `downloads` of days 30 apart (downloads_basis estimated_rolling_30d)"
+    ),
 }
 
 
@@ -81,8 +97,10 @@ def resolve_columns(
         elif hub_field == "_id":
             missing[hub_field] = _SURROGATE_REASON
         else:
-            missing[hub_field] = _NEVER_EXPORTED.get(
-                hub_field, f"column absent from this snapshot (era {era}): written as null, never inferred"
+            missing[hub_field] = (
+                _NEVER_EXPORTED.get(hub_field)
+                or _ERA_MISSING.get((era, hub_field))
+                or (f"column absent from this snapshot (era {era}): written as null, never inferred")
             )
     return present, missing
 
@@ -92,7 +110,8 @@ def classify_schema(names: Iterable[str], file_format: str = "parquet") -> Schem
 
     Decided from the Parquet footer or the CSV header, before any row is read: a CSV export or a
     ``modelId`` file is ``csv_modelId``; otherwise ``downloadsAllTime`` splits the Parquet eras.
-    Only a file with every :data:`REQUIRED` field, in Parquet, can give the day.
+    Only a Parquet file with its era's required fields (:data:`ERA_REQUIRED`) can give the day:
+    before ``downloadsAllTime``, the rolling ``downloads`` stands in (estimated by the marts).
     """
     names = set(names)
     if file_format == "csv" or ("modelId" in names and "id" not in names):
@@ -102,7 +121,7 @@ def classify_schema(names: Iterable[str], file_format: str = "parquet") -> Schem
     else:
         era = ERA_WITHOUT_ALL_TIME
     present, missing = resolve_columns(names, era)
-    problems = [f"no `{f}` ({REQUIRED[f]})" for f in REQUIRED if f not in present]
+    problems = [f"no `{f}` ({REQUIRED[f]})" for f in ERA_REQUIRED[era] if f not in present]
     if file_format != "parquet":
         problems.append(f"a {file_format.upper()} export is not read (its column types are not documented)")
     refusal = f"era {era} ({ERA_NOTES[era]}): {'; '.join(problems)}" if problems else None

@@ -20,6 +20,8 @@ with grouped as (
         {{ safe_sum('tracked_cumulative_downloads') }} as tracked_cumulative_downloads,
         {{ safe_sum('trailing_30d_downloads') }} as trailing_30d_downloads,
         count(*) as n_models,
+        -- models whose counts rest on the 30-day estimate (months before `downloadsAllTime`)
+        count(*) filter (where is_estimated) as n_models_estimated,
         {%- if grain == 'daily' %}
         count(*) filter (where is_carried_forward) as n_models_carried_forward,
         count(*) filter (where trailing_30d_source = 'hub_rolling_30d') as n_models_trailing_from_hub

@@ -230,8 +230,8 @@ def test_rows_without_an_id_get_surrogate_keys_and_absent_values_stay_null(tmp_p
     ("schema", "era", "readable"),
     [
         ("csv_2024_07", ERA_CSV, False),
-        ("parquet_2024_08", ERA_WITHOUT_ALL_TIME, False),
-        ("parquet_2024_11", ERA_WITHOUT_ALL_TIME, False),
+        ("parquet_2024_08", ERA_WITHOUT_ALL_TIME, True),
+        ("parquet_2024_11", ERA_WITHOUT_ALL_TIME, True),
         ("parquet_2025_03", ERA_WITH_ALL_TIME, True),
         ("stringly", ERA_WITH_ALL_TIME, True),
     ],
@@ -243,7 +243,14 @@ def test_each_era_of_the_file_is_classified_from_its_columns(schema, era, readab
     assert (got.refusal is None) == readable
     if not readable:
         assert got.refusal.startswith(f"era {era} (") and "\n" not in got.refusal
-        assert "no `downloadsAllTime`" in got.refusal
+    if era == ERA_WITHOUT_ALL_TIME:  # read, its counter null with the estimate named as the reason
+        assert (
+            got.present["downloads"] == "downloads"
+            and "estimated_rolling_30d" in got.missing["downloadsAllTime"]
+        )
+        # ...but without its rolling count either, nothing is left to give the day's downloads.
+        rolling_only = [n for n in names if n != "downloads"]
+        assert "no `downloads` (the 30-day rolling count" in classify_schema(rolling_only).refusal
     assert "gated" in got.missing and "never false" in got.missing["gated"]
     if schema == "csv_2024_07":
         assert got.present["id"] == "modelId" and "_id" in got.missing
@@ -290,14 +297,45 @@ def test_a_long_day_logs_its_progress(tmp_path, hub_stats, monkeypatch):
 
 
 @pytest.mark.parametrize("schema", ["parquet_2024_08", "parquet_2024_11"])
-def test_a_snapshot_without_downloads_all_time_is_refused(tmp_path, hub_stats, schema):
+def test_a_snapshot_without_downloads_all_time_lands_its_rolling_counts(tmp_path, hub_stats, schema):
+    hub_stats({DAY: rows()}, schema=schema)
+    archive = tmp_path / "archive"
+    result = capture_history_day(archive, DAY, ORGS, log=lambda _m: None, today=TODAY)
+    manifest = json.loads((archive / DAY / "MANIFEST.json").read_text())["history"]
+    assert (manifest["era"], manifest["downloads_basis"]) == (ERA_WITHOUT_ALL_TIME, "estimated_rolling_30d")
+    assert "downloadsAllTime" in result.missing_columns
+    report, _ = parse_archive_day(archive / DAY)
+    assert report.rejected == []
+    got = {r["model_id"]: r for r in report.rows}
+    qwen = got["Qwen/Qwen2.5-7B-Instruct"]
+    # The counter is null (not 0, not the rolling count); the rolling count is the day's figure.
+    assert qwen["downloads_all_time"] is None and qwen["downloads_30d"] == rows()[0]["downloads"]
+
+
+def test_a_rolling_era_day_without_its_rolling_count_is_rejected_by_record(tmp_path, hub_stats):
+    day_rows = rows()
+    day_rows[0]["downloads"] = None
+    hub_stats({DAY: day_rows}, schema="parquet_2024_11")
+    archive = tmp_path / "archive"
+    capture_history_day(archive, DAY, ORGS, log=lambda _m: None, today=TODAY)
+    report, _ = parse_archive_day(archive / DAY)
+    assert [(r["id"], r["reason"].split(" (")[0]) for r in report.rejected] == [
+        ("Qwen/Qwen2.5-7B-Instruct", "missing `downloads`")
+    ]
+
+
+@pytest.mark.parametrize("schema", ["parquet_2024_08", "parquet_2025_03"])
+def test_a_refused_era_is_decided_from_the_footer(tmp_path, hub_stats, schema, monkeypatch):
+    import atom_dagster.sources.hub_history_eras as eras
+
+    # A rule that refuses every Parquet era, to watch what a refusal fetches.
+    monkeypatch.setattr(eras, "ERA_REQUIRED", {k: ("id", "noSuchColumn") for k in eras.ERA_REQUIRED})
+    monkeypatch.setitem(eras.REQUIRED, "noSuchColumn", "a column no era has")
     server, _ = hub_stats({DAY: rows() * 4}, schema=schema)
     with pytest.raises(HistoryUnavailable) as info:
         capture_history_day(tmp_path / "archive", DAY, ORGS, log=lambda _m: None, today=TODAY)
     message = str(info.value)
-    assert "\n" not in message and "is of era parquet_without_downloads_all_time" in message
-    assert "30-day rolling count" in message and "no `downloadsAllTime`" in message
-    assert "nothing is invented" in message
+    assert "\n" not in message and "no `noSuchColumn`" in message and "nothing is invented" in message
     # Decided from the footer: only reads of the file's tail or inside its footer, no column chunk.
     local = next(iter(server.files.values()))[0]
     size = local.stat().st_size

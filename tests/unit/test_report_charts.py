@@ -89,6 +89,38 @@ def test_monthly_shares_reading_names_the_leader(tmp_path):
     assert chart.reading == "In 2025-08, china took 60% of downloads, us 30%."
 
 
+def test_the_estimated_stretch_is_shaded_and_said(tmp_path, monkeypatch):
+    df = region_frame()
+    df["n_models_estimated"] = [1, 1, 1, 0, 0, 0]  # 07-01 and 07-02 rest on the 30-day estimate
+    spans = []
+    real = charts._shade_estimated
+    monkeypatch.setattr(
+        charts, "_shade_estimated", lambda ax, days: spans.append(list(days)) or real(ax, days)
+    )
+    chart = charts.cumulative_by_region(df, overtake_frame(pd.NaT), tmp_path)
+    assert _is_png(tmp_path / chart.file) and charts.ESTIMATED_NOTE in chart.reading
+    assert spans == [list(pd.to_datetime(["2025-07-01", "2025-07-02"]))]
+    # Without estimated days: nothing said, nothing shaded.
+    df["n_models_estimated"] = 0
+    assert (
+        charts.ESTIMATED_NOTE not in charts.cumulative_by_region(df, overtake_frame(pd.NaT), tmp_path).reading
+    )
+
+
+def test_estimated_months_are_hatched_and_said(tmp_path):
+    df = pd.DataFrame(
+        {
+            "month": [date(2025, 1, 1)] * 2 + [date(2025, 3, 1)] * 2,
+            "region": ["china", "us"] * 2,
+            "downloads_share": [0.4, 0.6, 0.5, 0.5],
+            "n_models_estimated": [3, 2, 0, 0],
+        }
+    )
+    chart = charts.monthly_region_shares(df, tmp_path)
+    assert "Hatched months: estimated" in chart.reading
+    assert list(charts.estimated_periods(df, "month")) == [pd.Timestamp("2025-01-01")]
+
+
 def concentration_frame(months: list[date]) -> pd.DataFrame:
     rows = []
     for i, month in enumerate(months):
@@ -151,6 +183,18 @@ def derivative_frame(months: list[date]) -> pd.DataFrame:
             for m in months
             for base, share in (("Qwen", 0.6), ("Llama", 0.3), ("Granite", 0.1))
         ]
+    )
+
+
+def test_derivative_reading_names_the_full_hub_snapshot(tmp_path):
+    df = derivative_frame([date(2023, 6, 1), date(2024, 1, 1), date(2026, 11, 1)])
+    df["full_hub_snapshot_of"] = [date(2024, 1, 20) if m < date(2026, 1, 1) else None for m in df["month"]]
+    chart = charts.derivative_share_by_family(df, tmp_path)
+    assert "Months up to 2024-01-20 come from the hub-stats snapshot of that day" in chart.reading
+    assert "deleted repositories are not counted" in chart.reading
+    assert (
+        "hub-stats snapshot"
+        not in charts.derivative_share_by_family(derivative_frame([date(2024, 1, 1)]), tmp_path).reading
     )
 
 

@@ -41,6 +41,10 @@ PREVIEW_ROWS = 10
 PREVIEW_COLUMNS = ["model_id", "downloads_all_time", "downloads_30d", "pipeline_tag", "name_params_b"]
 # Hub counters the marts cannot do without: a record lacking one is rejected, not loaded as null.
 REQUIRED_COUNTS = {"downloads_all_time": "downloadsAllTime"}
+# A history day from before `downloadsAllTime` existed (manifest `history.downloads_basis`): its
+# only download figure is the 30-day rolling count, which the marts estimate monthly downloads from.
+ROLLING_30D_BASIS = "estimated_rolling_30d"
+REQUIRED_COUNTS_ROLLING_30D = {"downloads_30d": "downloads"}
 COUNT_SOURCES = {"downloads_30d": "downloads", "downloads_all_time": "downloadsAllTime", "likes": "likes"}
 COUNT_COLUMNS = tuple(COUNT_SOURCES)
 # A record whose JSON nests deeper than Python's recursion limit allows cannot be parsed: rejected.
@@ -153,13 +157,19 @@ def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
         infos[obj["_id"]] = obj
     report.rows = collapse_duplicates(parsed, report)
     merge_model_info(report.rows, infos)
+    required = required_counts(manifest)
     for row in report.rows:
         file, position = origin[id(row)]
         for column, field_name in COUNT_SOURCES.items():
             value = row.get(column)
             reason = None
-            if value is None and column in REQUIRED_COUNTS:
+            if value is None and column in required:
                 reason = f"missing `{field_name}` (the daily-downloads marts need it; never loaded as null)"
+            elif value is not None and column not in required and column in REQUIRED_COUNTS:
+                reason = (
+                    f"`{field_name}` on a day the manifest says has none (downloads_basis"
+                    f" {ROLLING_30D_BASIS}): the day's counters are not of one kind"
+                )
             elif value is not None and value < 0:
                 reason = f"`{field_name}` is negative ({value}); Hub counters are never below 0"
             if reason:
@@ -172,6 +182,17 @@ def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
         if dropped:
             report.repairs["lineage_invalid_parent_dropped"] += dropped
     return report, manifest
+
+
+def required_counts(manifest: dict) -> dict[str, str]:
+    """The counters every record of the day must have (raw column -> Hub field): ``downloadsAllTime``,
+    or on a history day of the era before it (``history.downloads_basis``) the rolling ``downloads``."""
+    history = manifest.get("history") or {}
+    return (
+        REQUIRED_COUNTS_ROLLING_30D
+        if history.get("downloads_basis") == ROLLING_30D_BASIS
+        else REQUIRED_COUNTS
+    )
 
 
 def to_arrow(rows: list[dict], source: str) -> pa.Table:
@@ -196,7 +217,11 @@ def build_suite(columns: list[str], min_rows: int, max_rows: int | None = None):
         gx.expectations.ExpectColumnValuesToNotBeNull(column="model_uid"),
         gx.expectations.ExpectColumnValuesToNotBeNull(column="model_id"),
         gx.expectations.ExpectColumnValuesToBeUnique(column="model_uid"),
-        gx.expectations.ExpectColumnValuesToNotBeNull(column="downloads_all_time"),
+        # Every row has a download figure: the cumulative counter or, on a history day from before
+        # it existed, the 30-day rolling count (the parser enforces which one the day must have).
+        gx.expectations.ExpectColumnValuesToNotBeNull(
+            column="downloads_30d", row_condition="downloads_all_time.isnull()", condition_parser="pandas"
+        ),
     ]
     expectations += [
         gx.expectations.ExpectColumnValuesToBeBetween(column=c, min_value=0, max_value=MAX_COUNT)

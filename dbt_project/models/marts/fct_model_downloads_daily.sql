@@ -8,6 +8,13 @@
             "delete from {{ this }} as stored where not exists (
                 select 1 from {{ ref('int_hub__models_keyed') }} as keyed
                 where keyed.model_uid = stored.model_uid and keyed.snapshot_date = stored.snapshot_date)",
+            "delete from {{ this }} as stored where stored.downloads_basis = 'estimated_rolling_30d'
+                and not exists (
+                    select 1 from {{ this }} as anchor
+                    where anchor.model_uid = stored.model_uid and anchor.downloads_basis = 'all_time'
+                        and anchor.snapshot_date = (select min(snapshot_date) from {{ this }} where downloads_basis = 'all_time')
+                        and anchor.snapshot_date > stored.snapshot_date
+                        and date_diff('day', stored.snapshot_date, anchor.snapshot_date) % 30 = 0)",
         ],
     )
 }}
@@ -32,9 +39,81 @@
 --   * the post-hook deletes every stored row whose (model, day) int_hub__models_keyed no longer
 --     has (the surrogate-keyed copies of re-keyed days, the dropped days), so a model has one series.
 -- A full build (the first one, or --full-refresh) builds every landed day.
-with observations as (
+--
+-- The months before `downloadsAllTime` (history days of hub-stats' era
+-- parquet_without_downloads_all_time, 2024-07-24 .. 2025-02-25) have only `downloads`, a 30-day
+-- rolling count. Their cumulative counts are estimated backwards from the first landed day with
+-- `downloadsAllTime` (the anchor, A), along a chain of days 30 apart whose 30-day windows do not
+-- overlap: cumulative(A - 30k) = downloadsAllTime(A) - downloads_30d(A) - downloads_30d(A - 30)
+-- - ... - downloads_30d(A - 30(k-1)), clamped at 0. A model needs every chain day between and the
+-- anchor itself (else no estimate: a repo deleted before A, or a gap in the chain). Such rows have
+-- `downloads_basis = 'estimated_rolling_30d'`; rolling days off the chain (their windows overlap the
+-- chain's) are not rows here. Every incremental run recomputes the chain (it hangs on the anchor),
+-- and the second post-hook drops stored estimates the current anchor no longer supports.
+-- Error of the estimate where both counters exist: metrics_rolling_30d_estimate_error.
+with keyed as (
     select model_uid, model_id, snapshot_date, created_at, downloads_30d, downloads_all_time
     from {{ ref('int_hub__models_keyed') }}
+),
+
+anchor as (
+    select min(snapshot_date) as anchor_date from keyed where downloads_all_time is not null
+),
+
+-- Rolling days on the chain ending at the anchor, each with its number of 30-day steps to it.
+chain_days as (
+    select distinct
+        keyed.snapshot_date,
+        date_diff('day', keyed.snapshot_date, anchor.anchor_date) // 30 as steps_to_anchor
+    from keyed
+    cross join anchor
+    where keyed.downloads_all_time is null
+        and keyed.snapshot_date < anchor.anchor_date
+        and date_diff('day', keyed.snapshot_date, anchor.anchor_date) % 30 = 0
+),
+
+-- Per model: the anchor's counter and the chain's windows from each chain day up to the anchor.
+chain as (
+    select
+        keyed.model_uid,
+        keyed.snapshot_date,
+        coalesce(chain_days.steps_to_anchor, 0) as steps_to_anchor,
+        keyed.downloads_all_time,
+        -- downloads in the windows after this day, up to and including the anchor's
+        sum(keyed.downloads_30d) over later as downloads_after,
+        count(keyed.downloads_30d) over later as windows_after,
+        last_value(keyed.downloads_all_time) over whole as anchor_all_time
+    from keyed
+    cross join anchor
+    left join chain_days using (snapshot_date)
+    where keyed.snapshot_date = anchor.anchor_date or chain_days.snapshot_date is not null
+    window
+        later as (partition by keyed.model_uid order by keyed.snapshot_date
+            rows between 1 following and unbounded following),
+        whole as (partition by keyed.model_uid order by keyed.snapshot_date
+            rows between unbounded preceding and unbounded following)
+),
+
+estimates as (
+    select
+        model_uid,
+        snapshot_date,
+        greatest(anchor_all_time - downloads_after, 0) as estimated_cumulative
+    from chain
+    where downloads_all_time is null
+        and anchor_all_time is not null
+        and windows_after = steps_to_anchor  -- every window between this day and the anchor
+),
+
+observations as (
+    select
+        keyed.*,
+        coalesce(keyed.downloads_all_time, estimates.estimated_cumulative) as counter,
+        case when keyed.downloads_all_time is null then 'estimated_rolling_30d' else 'all_time' end
+            as downloads_basis
+    from keyed
+    left join estimates using (model_uid, snapshot_date)
+    where keyed.downloads_all_time is not null or estimates.estimated_cumulative is not null
 ),
 
 capture_days as (
@@ -50,11 +129,12 @@ series as (
         capture_days.previous_capture_date,
         lag(snapshot_date) over by_day as previous_snapshot_date,
         lag(downloads_all_time) over by_day as previous_downloads_all_time,
-        max(downloads_all_time) over (
+        lag(downloads_basis) over by_day as previous_downloads_basis,
+        max(counter) over (
             partition by model_uid order by snapshot_date
             rows between unbounded preceding and 1 preceding
         ) as previous_cumulative,
-        max(downloads_all_time) over (
+        max(counter) over (
             partition by model_uid order by snapshot_date
             rows between unbounded preceding and current row
         ) as cumulative_downloads
@@ -87,6 +167,10 @@ select
     model_id,
     downloads_30d,
     downloads_all_time,
+    downloads_basis,
+    -- The cumulative count or the delta (growth since an estimated previous count) is an estimate.
+    downloads_basis = 'estimated_rolling_30d' or coalesce(previous_downloads_basis = 'estimated_rolling_30d', false)
+        as is_estimated,
     cumulative_downloads,
     case
         when previous_cumulative is not null then cumulative_downloads - previous_cumulative
@@ -106,4 +190,6 @@ from series
 {% if is_incremental() %}
 where snapshot_date >= date '{{ var("min_date") }}'
     or model_uid in (select model_uid from rekeyed_models)
+    -- the estimated months hang on the anchor, wherever the window is
+    or snapshot_date <= (select anchor_date from anchor)
 {% endif %}

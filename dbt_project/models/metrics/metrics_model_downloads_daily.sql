@@ -34,7 +34,8 @@ observed as (
         facts.snapshot_date,
         facts.cumulative_downloads,
         facts.downloads_delta,
-        facts.downloads_30d
+        facts.downloads_30d,
+        facts.is_estimated
     from {{ ref('fct_model_downloads_daily') }} as facts
     inner join mainline on mainline.model_uid = facts.model_uid
 ),
@@ -46,6 +47,7 @@ carried as (
         observed.snapshot_date as observed_on,
         observed.cumulative_downloads,
         observed.downloads_30d,
+        observed.is_estimated,
         -- Growth since the model's previous snapshot lands on the day it is observed; a first
         -- snapshot without a baseline (null delta) and a missing day both count 0.
         case
@@ -114,6 +116,9 @@ select
     superseded_on,
     observed_on,
     observed_on < snapshot_date as is_carried_forward,
+    -- The counts rest on the 30-day estimate of the months before `downloadsAllTime`
+    -- (fct_model_downloads_daily.downloads_basis), or on a count carried forward from such a day.
+    is_estimated,
     downloads,
     cumulative_downloads,
     case

@@ -30,6 +30,7 @@ select
     max_by(daily.tracked_cumulative_downloads, daily.snapshot_date) as tracked_cumulative_downloads,
     max_by(daily.trailing_30d_downloads, daily.snapshot_date) as trailing_30d_downloads,
     count(*) filter (where not daily.is_carried_forward) as n_days_observed,
+    bool_or(daily.is_estimated) as is_estimated,
     any_value(capture_months.last_capture_date) as month_end_date,
     any_value(capture_months.n_capture_days) as n_capture_days
 from daily
