@@ -77,9 +77,16 @@ def rolling_pipeline(tmp_path_factory, dbt_manifest):
         }
     )
     try:
-        summary = backfill(settings, list(DAYS), log=lambda _m: None)
-        assert summary.failed == {}, summary.failed
-        assert summary.dbt_succeeded, summary.dbt_message
+        # Two windows, as a user would run them: the rolling months first (no anchor yet: nothing
+        # to estimate from, so no fact rows), then the days with the counter, whose incremental
+        # build must reach back and estimate the earlier days.
+        days = list(DAYS)
+        for window in (days[:3], days[3:]):
+            summary = backfill(settings, window, log=lambda _m: None)
+            assert summary.failed == {}, summary.failed
+            assert summary.dbt_succeeded, summary.dbt_message
+            if window == days[:3]:
+                assert query(settings, "select count(*) from fct_model_downloads_daily") == [(0,)]
         yield settings
     finally:
         restore()
