@@ -607,6 +607,19 @@ def run_case(kind: str, spec: dict[str, Any], workdir: Path) -> dict[str, Any]:
 # --- main ----------------------------------------------------------------------------------------
 
 
+def generator_params(args: argparse.Namespace, orgs: list[str]) -> dict:
+    """The generator's inputs from the command line (they name a generated file for reuse)."""
+    return {
+        "rows": args.rows,
+        "tracked_fraction": args.tracked_fraction,
+        "derivative_fraction": args.derivative_fraction,
+        "card_bytes": args.card_bytes,
+        "row_group_rows": args.row_group_rows,
+        "seed": args.seed,
+        "orgs": orgs,
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rows", type=int, default=2_000_000, help="models in the file (default 2,000,000)")
@@ -650,15 +663,7 @@ def main() -> int:
     workdir = Path(tempfile.mkdtemp(prefix="atom-bench-history-")) if own_tmp else args.workdir
     workdir.mkdir(parents=True, exist_ok=True)
     parquet = workdir / "models.parquet"
-    params = {
-        "rows": args.rows,
-        "tracked_fraction": args.tracked_fraction,
-        "derivative_fraction": args.derivative_fraction,
-        "card_bytes": args.card_bytes,
-        "row_group_rows": args.row_group_rows,
-        "seed": args.seed,
-        "orgs": orgs,
-    }
+    params = generator_params(args, orgs)
     meta = json.dumps(params, sort_keys=True).encode()
 
     print(f"machine:    {machine(('pyarrow', pa.__version__))}")
