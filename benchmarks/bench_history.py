@@ -528,7 +528,7 @@ def case_capture(spec: dict[str, Any]) -> dict[str, Any]:
         "rows_kept": result.rows_kept,
         "own_models": result.own_models,
         "derivatives": result.derivatives,
-        "jsonl_bytes": dir_bytes(result.day_dir / "hub" / "models", ".jsonl"),
+        "jsonl_bytes": dir_bytes(result.day_dir / "hub" / "models", ".jsonl.gz"),
         "day_bytes": dir_bytes(result.day_dir),
         "day_dir": str(result.day_dir),
         "rss_before_mb": rss_before,

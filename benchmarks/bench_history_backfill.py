@@ -305,7 +305,7 @@ def manifest_totals(archive: Path, days: list[str]) -> dict[str, Any]:
 def disk(data: Path, archive: Path) -> dict[str, int]:
     return {
         "archive": dir_bytes(archive),
-        "archive_jsonl": dir_bytes(archive, ".jsonl"),
+        "archive_jsonl": dir_bytes(archive, ".jsonl.gz"),
         "raw_parquet": dir_bytes(data / "raw", ".parquet"),
         "warehouse": dir_bytes(data / "warehouse"),
         "dagster_home": dir_bytes(data / "dagster_home") if (data / "dagster_home").exists() else 0,

@@ -23,7 +23,7 @@ daily, so each dataset commit is a dated snapshot of the whole Hub. For partitio
    sha256, kept for other reads). Memory is bounded by one row group's needed columns plus one
    output chunk, not by the file;
 5. write the kept rows as Hub JSON objects into the snapshot archive,
-   ``<archive>/<D>/hub/models/history-NNNN.jsonl``, through :class:`ArchiveWriter`
+   ``<archive>/<D>/hub/models/history-NNNN.jsonl.gz``, through :class:`ArchiveWriter`
    (``source="history"``), so the parser, the quality gate and dbt handle them like any archived
    day. ``MANIFEST.json`` records repository, commit, file, how it was read (bytes fetched, or the
    downloaded file's sha256), the era, and the columns present and missing.
@@ -494,8 +494,9 @@ def _progress_logger(day: str, total_rows: int, log: Callable[[str], None]) -> C
 def _write_chunks(
     writer: ArchiveWriter, objects: Iterable[dict[str, Any]], rows_per_file: int, request: dict[str, Any]
 ) -> None:
-    """``history-NNNN.jsonl`` files of ``rows_per_file`` objects; one empty file for a day with no
-    kept rows (the parser then names the empty day)."""
+    """``history-NNNN.jsonl.gz`` files of ``rows_per_file`` objects (gzip: a history day keeps up to
+    hundreds of thousands of rows, ~850 B each as JSON); one empty file for a day with no kept rows
+    (the parser then names the empty day)."""
     chunk: list[dict[str, Any]] = []
     files = 0
 
@@ -503,7 +504,7 @@ def _write_chunks(
         nonlocal files
         files += 1
         writer.write_jsonl(
-            f"{HUB_MODELS_DIR}/history-{files:04d}.jsonl", chunk, request={**request, "models": len(chunk)}
+            f"{HUB_MODELS_DIR}/history-{files:04d}.jsonl.gz", chunk, request={**request, "models": len(chunk)}
         )
         chunk.clear()
 

@@ -596,7 +596,8 @@ def test_column_reads_over_http_fetch_a_fraction_and_land_what_the_full_download
         == column_bytes
     )
     assert columns.rows_kept == full.rows_kept == 1_715 and columns.rows_read == 3_000
-    jsonl = sorted((columns.day_dir / "hub" / "models").glob("*.jsonl"))
+    jsonl = sorted((columns.day_dir / "hub" / "models").glob("*.jsonl.gz"))
+    assert jsonl
     assert [p.read_bytes() for p in jsonl] == [
         (full.day_dir / "hub" / "models" / p.name).read_bytes() for p in jsonl
     ]
