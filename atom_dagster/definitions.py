@@ -49,6 +49,7 @@ def build_resources(settings: Settings, environ: dict[str, str] | None = None) -
             endpoint=settings.hf_endpoint,
             token=_secret(HF_TOKEN_VAR, settings.hf_token, environ) if live else None,
             tracked_orgs_filter=settings.tracked_orgs,
+            model_info=settings.model_info,
             history=settings.history,
             history_max_lag_days=settings.history_max_lag_days,
             history_derivatives=settings.history_derivatives,

@@ -35,6 +35,9 @@ HISTORY_OFF = "off"
 HISTORY_HUB_STATS = "hub-stats"
 HISTORY_WEEKLY = "weekly"
 HISTORIES = (HISTORY_OFF, HISTORY_HUB_STATS, HISTORY_WEEKLY)
+# Which tracked models get their own GET /api/models/{id} on a live day (sources/model_info_policy.py).
+MODEL_INFO_LISTED, MODEL_INFO_ALL, MODEL_INFO_OFF = "listed", "all", "off"
+MODEL_INFO_POLICIES = (MODEL_INFO_LISTED, MODEL_INFO_ALL, MODEL_INFO_OFF)
 HISTORY_FALLBACKS = (HISTORY_OFF, HISTORY_WEEKLY)
 HISTORY_REPO_DEFAULT = "cfahlgren1/hub-stats"
 HISTORY_WEEKLY_REPO = "hfmlsoc/hub_weekly_snapshots"
@@ -66,6 +69,8 @@ class Settings:
     history_keep_downloads: bool = False
     history_fallback: str = HISTORY_OFF  # with hub-stats: the source used when hub-stats is unavailable
     tracked_orgs: str | None = None  # ATOM_TRACKED_ORGS: comma-separated narrowing of the seed
+    # ATOM_MODEL_INFO: which tracked models get GET /api/models/{id} on a live day (model_info_policy)
+    model_info: str = MODEL_INFO_LISTED
     mainline_universe: str = UNIVERSES[0]
     tracking_start: str = TRACKING_START_DEFAULT
     hf_token: str | None = field(default=None, repr=False)
@@ -124,6 +129,7 @@ class Settings:
                 "ATOM_HISTORY_REPO": self.history_repo,
                 "ATOM_HISTORY_KEEP_DOWNLOADS": "on" if self.history_keep_downloads else "off",
                 "ATOM_HISTORY_FALLBACK": self.history_fallback,
+                "ATOM_MODEL_INFO": self.model_info,
                 "ATOM_MAINLINE_UNIVERSE": self.mainline_universe,
                 "ATOM_TRACKING_START": self.tracking_start,
                 "ATOM_WAREHOUSE_PATH": str(self.warehouse_path),
@@ -185,6 +191,13 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     universe = _choice(
         env, "ATOM_MAINLINE_UNIVERSE", UNIVERSES[0], UNIVERSES, "one of " + ", ".join(UNIVERSES)
     )
+    model_info = _choice(
+        env,
+        "ATOM_MODEL_INFO",
+        MODEL_INFO_LISTED,
+        MODEL_INFO_POLICIES,
+        "one of " + ", ".join(MODEL_INFO_POLICIES),
+    )
     tracking_start = (env.get("ATOM_TRACKING_START") or TRACKING_START_DEFAULT).strip()
     try:
         date.fromisoformat(tracking_start)
@@ -203,6 +216,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         history_keep_downloads=keep in ON,
         history_fallback=fallback,
         tracked_orgs=env.get("ATOM_TRACKED_ORGS"),
+        model_info=model_info,
         mainline_universe=universe,
         tracking_start=tracking_start,
         hf_token=env.get(HF_TOKEN_VAR) or None,

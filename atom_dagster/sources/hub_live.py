@@ -49,6 +49,7 @@ from atom_dagster.locks import LockTimeout, acquire, process_holder
 from atom_dagster.sources.archive import HUB_MODEL_INFO_DIR, HUB_MODELS_DIR, ArchiveWriter
 from atom_dagster.sources.errors import CaptureError
 from atom_dagster.sources.http_retry import RETRIED_EXCEPTIONS, RETRIED_STATUS, CaptureSession
+from atom_dagster.sources.model_info_policy import MODEL_INFO_ALL, MODEL_INFO_OFF, select_model_info
 
 HUB_LIST_EXPAND = [
     "author",
@@ -313,16 +314,13 @@ def _capture_org_pages(
     )
 
 
-def _archived_ids(writer: ArchiveWriter, org: str, pages: int) -> list[str]:
-    """Unique model ids of the org's archived pages, in page order (also after a resume)."""
-    ids: dict[str, None] = {}
-    for page in range(1, pages + 1):
-        items = json.loads((writer.partial_dir / _page_file(org, page)).read_bytes())
-        for item in items:
-            model_id = item.get("id") if isinstance(item, dict) else None
-            if isinstance(model_id, str) and model_id:
-                ids.setdefault(model_id, None)
-    return list(ids)
+def _archived_items(writer: ArchiveWriter, org: str, pages: int) -> list[Any]:
+    """The objects of the org's archived pages, in page order (also after a resume)."""
+    return [
+        item
+        for page in range(1, pages + 1)
+        for item in json.loads((writer.partial_dir / _page_file(org, page)).read_bytes())
+    ]
 
 
 def _capture_org_children(
@@ -394,7 +392,7 @@ def capture_hub_day(
     endpoint: str = "https://huggingface.co",
     token: str | None = None,
     page_limit: int = 1000,
-    fetch_children: bool = True,
+    model_info: str = MODEL_INFO_ALL,
     new_models: bool = True,
     log: Callable[[str], None] = print,
     max_retries: int = 5,
@@ -406,7 +404,9 @@ def capture_hub_day(
     Raises :class:`CaptureError` (the token never appears in it) on any failed request or
     unusable page; the partial day then stays in ``<day>.partial/`` and the next call with the
     same parameters resumes from the first page not yet archived (an org's model_info requests
-    are redone as a whole). Models answering 404 on ``/api/models/{id}`` are listed in
+    are redone as a whole). Which models get ``/api/models/{id}`` is the ``model_info`` policy
+    (:mod:`~atom_dagster.sources.model_info_policy`: ``all``, ``listed``, ``off``). Models
+    answering 404 on ``/api/models/{id}`` are listed in
     ``not_found`` and in the manifest, and do not fail it. ``token=None`` lets huggingface_hub
     use the machine's token (HF_TOKEN or the cache). With ``new_models`` the whole Hub's models
     created on ``day`` are listed after the organizations (:mod:`~atom_dagster.sources.hub_new_models`).
@@ -425,7 +425,7 @@ def capture_hub_day(
         "page_limit": page_limit,
         "expand": list(HUB_LIST_EXPAND),
         "model_info_expand": list(MODEL_INFO_EXPAND),
-        "fetch_children": fetch_children,
+        "model_info": model_info,
         "new_models": new_models,
     }
     if new_models:
@@ -455,13 +455,16 @@ def capture_hub_day(
             )
             if not org_progress["pages_done"]:
                 _capture_org_pages(session, writer, org, page_limit, org_progress, save)
-                model_ids = _archived_ids(writer, org, org_progress["pages"])
+                items = _archived_items(writer, org, org_progress["pages"])
                 session.log(
                     f"[{org}] {org_progress['models']} models on {org_progress['pages']} page(s),"
-                    f" {len(model_ids)} unique ids (requests so far: {session.requests})"
+                    f" {len(select_model_info(items, MODEL_INFO_ALL, day))} unique ids, model_info for"
+                    f" {len(select_model_info(items, model_info, day))} ({model_info})"
+                    f" (requests so far: {session.requests})"
                 )
-            if fetch_children and not org_progress["children_done"]:
-                model_ids = _archived_ids(writer, org, org_progress["pages"])
+            if model_info != MODEL_INFO_OFF and not org_progress["children_done"]:
+                items = _archived_items(writer, org, org_progress["pages"])
+                model_ids = select_model_info(items, model_info, day)
                 found, missing = _capture_org_children(session, writer, org, model_ids)
                 org_progress.update(children_done=True, model_info=found, not_found=missing)
                 save()
@@ -480,7 +483,7 @@ def capture_hub_day(
                     "endpoint": endpoint,
                     "page_limit": page_limit,
                     "expand": list(HUB_LIST_EXPAND),
-                    "fetch_children": fetch_children,
+                    "model_info": model_info,
                     "not_found": not_found,
                     "runs": runs,
                 }

@@ -28,6 +28,7 @@ from atom_dagster.settings import (
     HISTORY_REPO_DEFAULT,
     HISTORY_WEEKLY,
     HISTORY_WEEKLY_REPO,
+    MODEL_INFO_LISTED,
     SOURCE_ARCHIVE,
     SOURCE_LIVE,
 )
@@ -47,6 +48,8 @@ class HubSnapshotSource(dg.ConfigurableResource):
     tracked_orgs: list[str] | None = None
     # ATOM_TRACKED_ORGS: narrows the seed's tracked organizations (comma-separated) when set.
     tracked_orgs_filter: str | None = None
+    # ATOM_MODEL_INFO: which tracked models get GET /api/models/{id} (sources/model_info_policy.py).
+    model_info: str = MODEL_INFO_LISTED
     # Past partitions from public snapshots: "off", "hub-stats" or "weekly" (ATOM_HISTORY).
     history: str = HISTORY_OFF
     history_max_lag_days: int = 0
@@ -154,7 +157,15 @@ class HubSnapshotSource(dg.ConfigurableResource):
 
         orgs = self.tracked_orgs or tracked_orgs(override=self.tracked_orgs_filter)
         log.info(f"Live capture of {len(orgs)} organizations from {self.endpoint} into {archive}/{day}")
-        result = capture_hub_day(archive, day, orgs, endpoint=self.endpoint, token=self.token, log=log.info)
+        result = capture_hub_day(
+            archive,
+            day,
+            orgs,
+            endpoint=self.endpoint,
+            token=self.token,
+            model_info=self.model_info,
+            log=log.info,
+        )
         return ResolvedDay(
             result.day_dir,
             "live",

@@ -10,6 +10,7 @@ code under test runs through huggingface_hub's real ``get_session``/``http_backo
 from __future__ import annotations
 
 import hashlib
+import json
 from collections import Counter
 from pathlib import Path
 from urllib.parse import parse_qsl, urlsplit
@@ -234,3 +235,22 @@ def test_token_is_sent_but_never_written_logged_or_raised(tmp_path, hub):
     for path in files:
         assert TOKEN.encode() not in path.read_bytes(), path
     assert all(TOKEN not in line for line in logs)
+
+
+@pytest.mark.parametrize(("policy", "asked"), [("listed", 6), ("off", 0)])
+def test_model_info_policy_limits_the_per_model_requests(tmp_path, hub, policy, asked):
+    install, _ = hub
+    replay = install("hub_live_two_orgs.json")
+
+    result, logs = capture(tmp_path, model_info=policy)
+
+    assert (result.pages, result.models, result.model_info, result.requests) == (4, 7, asked, 4 + asked)
+    asked_for = {r.url.path for r in replay.requests if r.url.path.startswith("/api/models/")}
+    if policy == "listed":
+        # The GGUF repackaging is not on ATOM's lists and is older than 30 days: no request.
+        assert "/api/models/Qwen/Qwen2.5-7B-Instruct-GGUF" not in asked_for and len(asked_for) == 6
+        assert "[Qwen] 5 models on 3 page(s), 5 unique ids, model_info for 4 (listed)" in "\n".join(logs)
+    else:
+        assert asked_for == set() and not (result.day_dir / "hub" / "model_info").exists()
+    manifest = json.loads((result.day_dir / "MANIFEST.json").read_text())
+    assert manifest["capture"]["model_info"] == policy

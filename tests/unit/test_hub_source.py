@@ -52,8 +52,8 @@ def test_live_source_captures_the_latest_partition(tmp_path, monkeypatch):
     latest = latest_live_partition()
     calls = []
 
-    def fake_capture(archive_root, day, orgs, *, endpoint, token, log):
-        calls.append((archive_root, day, orgs, endpoint, token))
+    def fake_capture(archive_root, day, orgs, *, endpoint, token, model_info, log):
+        calls.append((archive_root, day, orgs, endpoint, token, model_info))
         return hub_live.CaptureResult(day, archive_root / day, requests=4, pages=3, models=120, model_info=2)
 
     monkeypatch.setattr(hub_live, "capture_hub_day", fake_capture)
@@ -63,7 +63,8 @@ def test_live_source_captures_the_latest_partition(tmp_path, monkeypatch):
     )
     resolved = source.resolve_day(latest, log)
 
-    assert calls == [(tmp_path, latest, ["Qwen", "mistralai"], "https://huggingface.co", "t")]
+    # The default policy asks /api/models/{id} for ATOM-listed and recent models only.
+    assert calls == [(tmp_path, latest, ["Qwen", "mistralai"], "https://huggingface.co", "t", "listed")]
     assert resolved == ResolvedDay(tmp_path / latest, "live", "live capture: 4 requests, 3 pages, 120 models")
     assert log.messages == [
         f"Live capture of 2 organizations from https://huggingface.co into {tmp_path}/{latest}"
