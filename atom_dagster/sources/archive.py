@@ -11,8 +11,10 @@ Layout of one day (see README, "Snapshot archive")::
 
 A day is written into ``<day>.partial/`` and renamed into place only when complete, so a
 crashed capture never looks like a finished day. A resumable writer (``resume_key``) also keeps
-``<day>.partial/PROGRESS.json`` -- the files written so far, their sha256, the requests made and
-the caller's cursor -- updated after every body, so a killed capture continues where it stopped.
+``<day>.partial/PROGRESS.jsonl`` -- one line per body written (file, sha256, the request), appended
+-- and ``<day>.partial/PROGRESS.json`` -- the caller's cursor and how many journal lines it covers,
+rewritten at every checkpoint -- so a killed capture continues where it stopped, and a checkpoint
+costs the same on the 2,000th page as on the first.
 
 Every reader opens a day through :func:`open_day`: a day lands only when it is signed (the rules
 are in its docstring). A day assembled by hand is signed with :func:`sign_day`
@@ -34,8 +36,9 @@ from typing import Any
 
 MANIFEST_NAME = "MANIFEST.json"
 PROGRESS_NAME = "PROGRESS.json"
+PROGRESS_JOURNAL = "PROGRESS.jsonl"  # append-only: one line per body written by a resumable writer
 FORMAT_VERSION = "atom-snapshot/1"
-PROGRESS_FORMAT = "atom-capture-progress/1"
+PROGRESS_FORMAT = "atom-capture-progress/2"
 HUB_MODELS_DIR = "hub/models"
 HUB_MODEL_INFO_DIR = "hub/model_info"
 HUB_NEW_MODELS_DIR = "hub/new_models"  # the whole Hub's models created on the day (newest first)
@@ -83,6 +86,28 @@ def _write_atomically(target: Path, body: bytes, durable: bool) -> None:
     tmp.replace(target)
 
 
+def _journal_lines(entries: list[dict[str, Any]]) -> bytes:
+    return "".join(json.dumps(e, sort_keys=True, separators=(",", ":")) + "\n" for e in entries).encode()
+
+
+def _read_journal(path: Path, covered: int) -> list[dict[str, Any]] | None:
+    """The first ``covered`` entries of a progress journal (lines after them were written after the
+    last checkpoint and are ignored); None when the journal is missing, short or unreadable."""
+    entries: list[dict[str, Any]] = []
+    try:
+        with open(path, "rb") as fh:
+            for line in fh:
+                if len(entries) == covered:
+                    break
+                entry = json.loads(line)
+                if not isinstance(entry, dict) or not isinstance(entry.get("file"), str):
+                    return None
+                entries.append(entry)
+    except (OSError, ValueError):
+        return None
+    return entries if len(entries) == covered else None
+
+
 def _json_native(value: Any) -> Any:
     # What a value looks like after a round trip through PROGRESS.json (tuples become lists).
     return json.loads(json.dumps(value, sort_keys=True))
@@ -119,6 +144,7 @@ class ArchiveWriter:
     # Applied to the manifest before it is written (a capture's secrets never reach the archive).
     redact: Callable[[str], str] | None = None
     published: list[Path] = field(default_factory=list)  # where finish() put the unit
+    _journal_entries: int = field(default=0, init=False, repr=False)  # lines in PROGRESS.jsonl
 
     def __post_init__(self) -> None:
         self.started_at = self.started_at or self._clock()
@@ -140,7 +166,7 @@ class ArchiveWriter:
         """What this writer manages in ``<day>.partial/``: ``hub/``, the manifest, the progress file
         and temporaries. Other sources' folders published into the partial day (``openrouter/``) are
         left alone, deepest paths first."""
-        top = [self.partial_dir / name for name in ("hub", MANIFEST_NAME, PROGRESS_NAME)]
+        top = [self.partial_dir / name for name in ("hub", MANIFEST_NAME, PROGRESS_NAME, PROGRESS_JOURNAL)]
         top += list(self.partial_dir.glob("*.tmp"))
         found: list[Path] = []
         for path in top:
@@ -175,9 +201,18 @@ class ArchiveWriter:
             progress.get("key"),
         ) != (PROGRESS_FORMAT, self.day, self.source, self.resume_key):
             return False
-        files = progress.get("files")
-        if not isinstance(files, dict):
+        covered = progress.get("journal_entries")
+        if not isinstance(covered, int):
             return False
+        entries = _read_journal(self.partial_dir / PROGRESS_JOURNAL, covered)
+        if entries is None:
+            return False
+        files: dict[str, dict[str, Any]] = {}
+        requests: list[dict[str, Any]] = []
+        for entry in entries:
+            files[entry["file"]] = entry["meta"]
+            if entry.get("request") is not None:
+                requests.append(entry["request"])
         for rel, meta in files.items():
             target = self.partial_dir / rel
             if not target.is_file() or sha256_file(target) != (meta or {}).get("sha256"):
@@ -186,17 +221,21 @@ class ArchiveWriter:
         # whose bookkeeping never happened, a stale manifest, a .tmp): drop it, it is fetched again.
         for path in self._owned_paths():
             rel = path.relative_to(self.partial_dir).as_posix()
-            if path.is_file() and rel not in files and rel != PROGRESS_NAME:
+            if path.is_file() and rel not in files and rel not in (PROGRESS_NAME, PROGRESS_JOURNAL):
                 path.unlink()
+        # Lines after the checkpoint describe bodies just dropped: the journal restarts from it.
+        _write_atomically(self.partial_dir / PROGRESS_JOURNAL, _journal_lines(entries), durable=True)
+        self._journal_entries = len(entries)
         self.files = files
-        self.requests = list(progress.get("requests") or [])
+        self.requests = requests
         self.started_at = progress.get("started_at") or self.started_at
         self.state = progress.get("state") or {}
         self.resumed = True
         return True
 
     def checkpoint(self, state: dict[str, Any]) -> None:
-        """Record the files written so far and the caller's cursor in ``PROGRESS.json``."""
+        """Record the caller's cursor, and that the bodies journalled so far belong to it, in
+        ``PROGRESS.json`` (small: the files and requests are in the append-only journal)."""
         if self.resume_key is None:
             raise ValueError("checkpoint() needs a writer created with resume_key")
         self.state = state
@@ -208,8 +247,7 @@ class ArchiveWriter:
             "started_at": self.started_at,
             "updated_at": self._clock(),
             "complete": False,
-            "requests": self.requests,
-            "files": dict(sorted(self.files.items())),
+            "journal_entries": self._journal_entries,
             "state": state,
         }
         body = json.dumps(progress, indent=1, sort_keys=True).encode()
@@ -220,9 +258,18 @@ class ArchiveWriter:
         target = self.partial_dir / rel_path
         target.parent.mkdir(parents=True, exist_ok=True)
         _write_atomically(target, body, durable=self.durable)
-        self.files[rel_path] = {"sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)}
-        if request is not None:
-            self.requests.append({**request, "file": rel_path, "fetched_at": self._clock()})
+        meta = {"sha256": hashlib.sha256(body).hexdigest(), "bytes": len(body)}
+        self.files[rel_path] = meta
+        recorded = {**request, "file": rel_path, "fetched_at": self._clock()} if request is not None else None
+        if recorded is not None:
+            self.requests.append(recorded)
+        if self.durable:
+            entry = {"file": rel_path, "meta": meta, "request": recorded}
+            with open(self.partial_dir / PROGRESS_JOURNAL, "ab") as fh:
+                fh.write(_journal_lines([entry]))
+                fh.flush()
+                os.fsync(fh.fileno())
+            self._journal_entries += 1
         return target
 
     def write_jsonl(self, rel_path: str, objects: list[Any], request: dict[str, Any] | None = None) -> Path:
@@ -266,7 +313,7 @@ class ArchiveWriter:
             # source's unit, e.g. ``openrouter/``) are carried over, not lost with the old copy.
             for entry in sorted(final.iterdir()):
                 carried = self.partial_dir / entry.name
-                if entry.name not in (MANIFEST_NAME, PROGRESS_NAME) and not carried.exists():
+                if entry.name not in _UNSIGNED_TOP_LEVEL and not carried.exists():
                     entry.rename(carried)
             old = final.with_name(f"{self.day}.old")
             shutil.rmtree(old, ignore_errors=True)
@@ -275,9 +322,10 @@ class ArchiveWriter:
             shutil.rmtree(old, ignore_errors=True)
         else:
             self.partial_dir.rename(final)
-        # The manifest supersedes the progress file; until the rename above a crash leaves a
+        # The manifest supersedes the progress files; until the rename above a crash leaves a
         # resumable partial day, never a half day that looks complete.
         (final / PROGRESS_NAME).unlink(missing_ok=True)
+        (final / PROGRESS_JOURNAL).unlink(missing_ok=True)
         return final
 
 
@@ -361,9 +409,10 @@ def verify_manifest(day_path: Path, manifest: dict[str, Any]) -> None:
 # --- signed days: the one check every reader makes -------------------------------------------
 
 # Never signed, never read: the day's and each unit's MANIFEST.json (the signatures themselves), and
-# the day's top-level PROGRESS.json (capture bookkeeping, deleted by ArchiveWriter.finish right after
-# the publishing rename, so a kill in between can leave it). Everything else must be listed.
-_UNSIGNED_TOP_LEVEL = (MANIFEST_NAME, PROGRESS_NAME)
+# the day's top-level PROGRESS.json and PROGRESS.jsonl (capture bookkeeping, deleted by
+# ArchiveWriter.finish right after the publishing rename, so a kill in between can leave them).
+# Everything else must be listed.
+_UNSIGNED_TOP_LEVEL = (MANIFEST_NAME, PROGRESS_NAME, PROGRESS_JOURNAL)
 
 
 def _scan(folder: Path) -> list[str]:

@@ -16,8 +16,9 @@ are retried up to ``max_retries`` times, waiting what the server asks (``RateLim
 capture at once instead of hanging it. Every failure names the request (endpoint, org and page, or
 model), the cause and the retries spent; the token never appears in it.
 
-Resuming: after every archived page the writer's ``PROGRESS.json`` records, per org (and for the
-new-models listing), the pages done and the ``Link`` URL of the next page (the cursor). A capture
+Resuming: every archived page is appended to the writer's journal (``PROGRESS.jsonl``), then its
+``PROGRESS.json`` records, per org (and for the new-models listing), the pages done and the ``Link``
+URL of the next page (the cursor): a constant cost per page, however long the day. A capture
 that died (error, SIGKILL) leaves ``<day>.partial/``; the next capture of the same day with the
 same parameters continues from the first page not yet archived. One capture per day at a time (a
 lock file under ``<archive>/.locks/``); a second one fails at once and says so.

@@ -12,6 +12,8 @@ import pytest
 from atom_dagster.sources.archive import (
     FORMAT_VERSION,
     MANIFEST_NAME,
+    PROGRESS_JOURNAL,
+    PROGRESS_NAME,
     ArchiveError,
     ArchiveRecord,
     ArchiveWriter,
@@ -251,3 +253,42 @@ def test_verify_manifest_without_sha_only_checks_presence(tmp_path):
     verify_manifest(day, {"files": {"hub/models/page-0001.json": {"bytes": 2}}})
     verify_manifest(day, {"files": {"hub/models/page-0001.json": None}})
     verify_manifest(day, {})
+
+
+def test_a_resumed_writer_keeps_the_checkpointed_bodies_and_drops_the_rest(tmp_path):
+    key = {"orgs": ["org"]}
+    writer = ArchiveWriter(tmp_path, DAY, source="live", resume_key=key)
+    for page in (1, 2, 3):
+        writer.write_body(
+            f"hub/models/org-{page:04d}.json", PAGE, request={"endpoint": "/api/models", "page": page}
+        )
+        writer.checkpoint({"pages": page})
+    # Killed after the 4th body was written and journalled, before its checkpoint.
+    writer.write_body("hub/models/org-0004.json", PAGE, request={"endpoint": "/api/models", "page": 4})
+    partial = tmp_path / f"{DAY}.partial"
+    progress = json.loads((partial / PROGRESS_NAME).read_text())
+    # The checkpoint stays small: the bodies are in the append-only journal, not rewritten each time.
+    assert progress["journal_entries"] == 3 and "files" not in progress and "requests" not in progress
+    assert len((partial / PROGRESS_JOURNAL).read_bytes().splitlines()) == 4
+
+    resumed = ArchiveWriter(tmp_path, DAY, source="live", resume_key=key)
+    assert resumed.resumed and resumed.state == {"pages": 3}
+    assert sorted(resumed.files) == [f"hub/models/org-{p:04d}.json" for p in (1, 2, 3)]
+    assert [r["page"] for r in resumed.requests] == [1, 2, 3]
+    assert not (partial / "hub" / "models" / "org-0004.json").exists()
+    assert len((partial / PROGRESS_JOURNAL).read_bytes().splitlines()) == 3  # restarts from the checkpoint
+    resumed.write_body("hub/models/org-0004.json", PAGE, request={"endpoint": "/api/models", "page": 4})
+    resumed.checkpoint({"pages": 4})
+    final = resumed.finish()
+    assert [r["page"] for r in read_manifest(final)["requests"]] == [1, 2, 3, 4]
+    assert not (final / PROGRESS_NAME).exists() and not (final / PROGRESS_JOURNAL).exists()
+
+
+def test_a_journal_shorter_than_its_checkpoint_is_not_resumed(tmp_path):
+    key = {"orgs": ["org"]}
+    writer = ArchiveWriter(tmp_path, DAY, source="live", resume_key=key)
+    writer.write_body("hub/models/org-0001.json", PAGE, request={"endpoint": "/api/models"})
+    writer.checkpoint({"pages": 1})
+    (tmp_path / f"{DAY}.partial" / PROGRESS_JOURNAL).write_bytes(b"")  # damaged bookkeeping
+    again = ArchiveWriter(tmp_path, DAY, source="live", resume_key=key)
+    assert not again.resumed and again.files == {} and again.state == {}
