@@ -222,18 +222,41 @@ class ModelVarsConfig(dg.ConfigurableResource):
         return {"mainline_universe": self.mainline_universe, "tracking_start": self.tracking_start}
 
 
-def dbt_vars(
-    context: dg.AssetExecutionContext, warehouse_path: Path, raw_dir: str, model_vars: dict[str, str]
-) -> dict[str, str]:
-    """The paths dbt reads and writes (profiles.yml and the raw sources take them as vars), and the
-    run's partition window as ``[min_date, max_date)`` (a backfill = one window; only the
-    incremental model reads it). Every dbt step of a run passes the same vars, so the later steps
-    reuse the first one's parse (dbt re-parses everything when vars change)."""
-    args = {"warehouse_path": str(warehouse_path), "raw_dir": raw_dir, **model_vars}
-    if context.has_partition_key or context.has_partition_key_range:
-        window = context.partition_time_window
-        args |= {"min_date": window.start.strftime("%Y-%m-%d"), "max_date": window.end.strftime("%Y-%m-%d")}
-    return args
+def dbt_vars(warehouse_path: Path, raw_dir: str, model_vars: dict[str, str]) -> dict[str, str]:
+    """The paths dbt reads and writes (profiles.yml and the raw sources take them as vars) and the
+    report's definitions: the same for every build into a warehouse, so a build reuses the last
+    one's parse (dbt re-parses the whole project when a --vars value changes)."""
+    return {"warehouse_path": str(warehouse_path), "raw_dir": raw_dir, **model_vars}
+
+
+# The run's partition window [min_date, max_date), as environment variables (macros/partition_window.sql):
+# a new window then re-parses only the files reading it, not the whole project as --vars would.
+WINDOW_ENV = {"min_date": "ATOM_DBT_MIN_DATE", "max_date": "ATOM_DBT_MAX_DATE"}
+
+
+def dbt_window_env(context: dg.AssetExecutionContext) -> dict[str, str]:
+    """The run's partition window (a backfill = one window; only the incremental model reads it)
+    as ``ATOM_DBT_MIN_DATE`` / ``ATOM_DBT_MAX_DATE``; empty for a run without partitions."""
+    if not (context.has_partition_key or context.has_partition_key_range):
+        return {}
+    window = context.partition_time_window
+    bounds = {"min_date": window.start, "max_date": window.end}
+    return {WINDOW_ENV[name]: bound.strftime("%Y-%m-%d") for name, bound in bounds.items()}
+
+
+@contextlib.contextmanager
+def environ(values: dict[str, str]) -> Iterator[None]:
+    """``os.environ`` with ``values`` set (dagster-dbt hands dbt a copy of it), restored afterwards."""
+    saved = {name: os.environ.get(name) for name in values}
+    os.environ.update(values)
+    try:
+        yield
+    finally:
+        for name, old in saved.items():
+            if old is None:
+                os.environ.pop(name, None)
+            else:
+                os.environ[name] = old
 
 
 PARTIAL_PARSE = "partial_parse.msgpack"
@@ -276,17 +299,20 @@ def run_dbt_step(context: dg.AssetExecutionContext) -> Iterator[Any]:
     partitioned = context.assets_def.partitions_def is not None
     with build_in_run(context, warehouse, DBT_STEP_NAMES) as build:
         args = dbt_vars(
-            context, build.path, context.resources.raw_data.raw_dir, context.resources.model_vars.as_vars()
+            build.path, context.resources.raw_data.raw_dir, context.resources.model_vars.as_vars()
         )
-        window = f"{args['min_date']} .. {args['max_date']} (exclusive)" if partitioned else None
+        env = dbt_window_env(context)
+        bounds = [env.get(WINDOW_ENV[name]) for name in ("min_date", "max_date")]
+        window = f"{bounds[0]} .. {bounds[1]} (exclusive)" if partitioned and env else None
         context.log.info(f"dbt build ({'window ' + window if window else 'whole tables'})")
-        invocation = dbt.cli(
-            ["build", "--vars", json.dumps(args)],
-            context=context,
-            raise_on_error=False,
-            target_path=run_target_path(context, warehouse),
-        )
-        events = list(invocation.stream())  # dbt has finished (and closed the copy) once this returns
+        with environ(env):
+            invocation = dbt.cli(
+                ["build", "--vars", json.dumps(args)],
+                context=context,
+                raise_on_error=False,
+                target_path=run_target_path(context, warehouse),
+            )
+            events = list(invocation.stream())  # dbt has finished (and closed the copy) once this returns
         keep_parse(Path(invocation.target_path), warehouse)
         if not invocation.is_successful():
             # What the tests found is still reported; no model of this step is recorded as built.

@@ -146,12 +146,12 @@ series as (
 -- Models whose stored days before the window differ from their days in int_hub__models_keyed.
 stored_before_window as (
     select model_uid, snapshot_date from {{ this }}
-    where snapshot_date < date '{{ var("min_date") }}'
+    where snapshot_date < date '{{ partition_window("min_date") }}'
 ),
 
 keyed_before_window as (
     select model_uid, snapshot_date from observations
-    where snapshot_date < date '{{ var("min_date") }}'
+    where snapshot_date < date '{{ partition_window("min_date") }}'
 ),
 
 rekeyed_models as (
@@ -188,7 +188,7 @@ select
     coalesce(downloads_all_time < previous_cumulative, false) as is_below_running_max
 from series
 {% if is_incremental() %}
-where snapshot_date >= date '{{ var("min_date") }}'
+where snapshot_date >= date '{{ partition_window("min_date") }}'
     or model_uid in (select model_uid from rekeyed_models)
     -- the estimated months hang on the anchor, wherever the window is
     or snapshot_date <= (select anchor_date from anchor)
