@@ -8,7 +8,8 @@ generator (its archive's own JSON shape), then runs, interleaved, ``--reps`` tim
 * **atom**: ``atom backfill`` of that day into a fresh data directory (process start, landing with
   the Great Expectations gate, one dbt build, the report), and
 * **floor**: a DuckDB script over the same page files (``read_json`` -> typed, deduplicated Parquet
-  -> the day's downloads by region of the first-party models).
+  -> the day's downloads by region of the first-party models, regions resolved as dim_organizations
+  does: ATOM's `atom_organization_regions` first, then our `organizations` seed).
 
 Each run is its own process tree; peak memory is the largest sum of the tree's resident sets,
 sampled every 0.25 s. The floor's region totals are checked equal to atom's (``dim_models``) for the
@@ -44,7 +45,20 @@ DERIVATIVES_PER_SCALE = 400
 FLOOR_SCRIPT = r'''
 import sys, duckdb, json
 pages, orgs_csv, out_dir = sys.argv[1], sys.argv[2], sys.argv[3]
+# ATOM's organization regions (optional 4th argument): its region wins, and its namespaces are
+# tracked, as in dim_organizations.
+atom_csv = sys.argv[4] if len(sys.argv) > 4 else None
 con = duckdb.connect()
+if atom_csv:
+    con.execute(f"""
+        create view orgs as
+        select coalesce(a.namespace, o.namespace) as namespace, coalesce(a.region, o.region) as region,
+               coalesce(o.tracked, false) or a.namespace is not null as tracked
+        from read_csv('{orgs_csv}') as o
+        full outer join read_csv('{atom_csv}') as a on a.namespace = o.namespace
+    """)
+else:
+    con.execute(f"create view orgs as select namespace, region, tracked from read_csv('{orgs_csv}')")
 con.execute(f"""
 copy (
     select * from (
@@ -68,7 +82,7 @@ copy (
 rows = con.execute(f"""
     select orgs.region, sum(m.downloads_all_time)::hugeint
     from '{out_dir}/hub_models.parquet' as m
-    inner join read_csv('{orgs_csv}') as orgs on orgs.namespace = m.namespace and orgs.tracked
+    inner join orgs on orgs.namespace = m.namespace and orgs.tracked
     group by 1 order by 1
 """).fetchall()
 print(json.dumps({r[0]: int(r[1]) for r in rows}))
@@ -159,6 +173,7 @@ def bench(n_models: int, reps: int, work: Path) -> dict:
     script = work / "floor.py"
     script.write_text(FLOOR_SCRIPT)
     orgs = REPO / "dbt_project" / "seeds" / "organizations.csv"
+    atom_orgs = REPO / "dbt_project" / "seeds" / "atom_reference" / "atom_organization_regions.csv"
     atom_runs: list[Run] = []
     floor_runs: list[Run] = []
     regions: dict[str, int] = {}
@@ -174,7 +189,7 @@ def bench(n_models: int, reps: int, work: Path) -> dict:
         shutil.rmtree(data, ignore_errors=True)
         out = work / f"floor-{rep}"
         out.mkdir(exist_ok=True)
-        floor_runs.append(measure([sys.executable, str(script), pages, str(orgs), str(out)]))
+        floor_runs.append(measure([sys.executable, str(script), pages, str(orgs), str(out), str(atom_orgs)]))
         shutil.rmtree(out, ignore_errors=True)
         a, f = atom_runs[-1], floor_runs[-1]
         print(

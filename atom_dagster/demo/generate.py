@@ -55,7 +55,8 @@ with model age and drift with a per-region trend (Chinese publishers grow faster
 overtakes the US in cumulative downloads during 2025, Qwen dominant); ``downloads`` is the
 sum of the last 30 days; Qwen's share of new derivatives rises from ~2% (early 2024) to
 ~70% (2026). ``scale`` multiplies the number of models (first-party models are sampled from
-a fixed catalog of ~850, so ``scale > 1`` only adds derivatives); special cases always stay.
+a fixed catalog of ~850, so ``scale > 1`` only adds derivatives; beyond the ~18K names the
+recipes can make, above scale ~40, derivative names get a ``-v<k>`` suffix); special cases always stay.
 
 The catalogue is data, not code: ``catalogue.json`` next to this module (part of the package;
 read at import by ``atom_dagster.demo.data``, which rejects duplicate keys and unknown
@@ -81,7 +82,9 @@ Run: ``python -m atom_dagster.demo.generate --out data/archive``.
 from __future__ import annotations
 
 import argparse
+import bisect
 import hashlib
+import itertools
 import json
 import math
 import random
@@ -249,6 +252,7 @@ ESSENTIAL_DERIVATIVES: tuple[tuple[str, str, tuple[str, ...], str, str], ...] = 
     (EMPTY_PARENT_CHILD, "finetune", ("",), "copy", "2025-02-03"),
 )
 DERIVATIVES_PER_SCALE = 400  # third-party derivatives at scale 1.0 (plus the essential ones)
+SATURATED_AFTER = 1_000  # consecutive taken names after which derivative names get a number
 
 # --- download dynamics ---------------------------------------------------------------------
 
@@ -647,6 +651,8 @@ def _derivatives(first_party: list[Model], start: date, days: int, scale: float,
     )
     out: list[Model] = []
     taken: set[str] = set(by_id)
+    active_on: dict[date, _Weighted] = {}
+    ready_on: dict[tuple[date, bool], tuple[_Weighted, _Weighted]] = {}
 
     def make(
         mid: str, relation: str, parents: tuple[str, ...], fmt: str, created: datetime, pub_scale: float
@@ -733,7 +739,13 @@ def _derivatives(first_party: list[Model], start: date, days: int, scale: float,
     growth = 0.0025  # new derivatives per day grow ~8% a month
     made = 0
     attempts = 0
-    while made < target and attempts < target * 20:
+    # The recipes name at most ~18K distinct derivatives. Once SATURATED_AFTER names in a row were
+    # taken, the rest get a numbered suffix (`-v2`, `-v3`, ...) instead of another draw, so a large
+    # scale (a 100K- or 1M-model day) has the derivatives it asked for. Smaller scales never get here.
+    collisions = 0
+    saturated = False
+    suffixes: dict[str, int] = {}
+    while made < target and (saturated or attempts < target * 20):
         attempts += 1
         u = rng.random()
         offset = int(math.log(1 + u * (math.exp(growth * span) - 1)) / growth)
@@ -741,29 +753,48 @@ def _derivatives(first_party: list[Model], start: date, days: int, scale: float,
         created = datetime(when.year, when.month, when.day, tzinfo=UTC) + timedelta(
             seconds=rng.randrange(3600, 23 * 3600)
         )
-        active = [
-            p
-            for p in PUBLISHERS
-            if date.fromisoformat(p.active_from) <= when
-            and (p.active_to is None or when <= date.fromisoformat(p.active_to))
-        ]
-        if not active:
+        active = active_on.get(when)
+        if active is None:
+            active = active_on[when] = _Weighted(
+                [
+                    p
+                    for p in PUBLISHERS
+                    if date.fromisoformat(p.active_from) <= when
+                    and (p.active_to is None or when <= date.fromisoformat(p.active_to))
+                ],
+                lambda p: p.weight,
+            )
+        if not active.items:
             continue
-        pub = _weighted(rng, active, [p.weight for p in active])
+        pub = active.pick(rng)
         recipe = rng.choice(pub.recipes)
-        ready = [m for m in pool if m.created.date() <= when - timedelta(days=2)]
-        if recipe.relation == "quantized":
-            ready = [m for m in ready if m.kind in ("llm", "vlm", "omni")]
-        qwen = [m for m in ready if m.author == "Qwen"]
-        other = [m for m in ready if m.author != "Qwen"]
-        candidates = qwen if (qwen and rng.random() < _qwen_share(when)) or not other else other
+        # The parents ready on a day depend only on the day (and on whether the recipe quantizes):
+        # computed once per day, not per attempt (a large scale makes hundreds of thousands).
+        key = (when, recipe.relation == "quantized")
+        split = ready_on.get(key)
+        if split is None:
+            cutoff = when - timedelta(days=2)
+            ready = [m for m in pool if m.created.date() <= cutoff]
+            if key[1]:
+                ready = [m for m in ready if m.kind in ("llm", "vlm", "omni")]
+            split = ready_on[key] = (
+                _Weighted([m for m in ready if m.author == "Qwen"], _parent_weight),
+                _Weighted([m for m in ready if m.author != "Qwen"], _parent_weight),
+            )
+        qwen, other = split
+        chosen = qwen if (qwen.items and rng.random() < _qwen_share(when)) or not other.items else other
+        candidates = chosen.items
         if not candidates:
             continue
-        parent = _weighted(rng, candidates, [m.peak**0.5 for m in candidates])
+        parent = chosen.pick(rng)
         parent_name = parent.id.split("/", 1)[1]
         mid = f"{pub.namespace}/{_derivative_name(pub, recipe, parent_name, rng)}"
         if mid in taken:
-            continue
+            collisions += 1
+            saturated = saturated or collisions >= SATURATED_AFTER
+            if not saturated:
+                continue
+            mid = _numbered(mid, taken, suffixes)
         parents: tuple[str, ...] = (parent.id,)
         if recipe.fmt == "merge":
             same = [m for m in candidates if m.author == parent.author and m.id != parent.id]
@@ -773,21 +804,71 @@ def _derivatives(first_party: list[Model], start: date, days: int, scale: float,
         taken.add(mid)
         out.append(make(mid, recipe.relation, parents, recipe.fmt, created, pub.scale))
         made += 1
+        collisions = 0
     return out
 
 
-def _weighted(rng: random.Random, items: list, weights: list[float]):
-    total = sum(weights)
-    pick = rng.random() * total
-    acc = 0.0
-    for item, weight in zip(items, weights, strict=True):
-        acc += weight
-        if pick < acc:
-            return item
-    return items[-1]
+def _numbered(mid: str, taken: set[str], suffixes: dict[str, int]) -> str:
+    """The first free ``<mid>-v<k>`` (k from 2), remembering where the search for ``mid`` stopped."""
+    k = suffixes.get(mid, 1)
+    while True:
+        k += 1
+        candidate = f"{mid}-v{k}"
+        if candidate not in taken:
+            suffixes[mid] = k
+            return candidate
+
+
+def _parent_weight(model: Model) -> float:
+    return model.peak**0.5
+
+
+class _Weighted:
+    """Items with fixed weights; :meth:`pick` draws one with probability proportional to its weight.
+
+    One ``rng.random()`` per pick, scaled by the total; the first item whose running sum exceeds it
+    (the last item if rounding leaves none). Running sums are computed once, a pick is a bisection.
+    """
+
+    def __init__(self, items: list, weight) -> None:
+        self.items = items
+        weights = [weight(item) for item in items]
+        self.total = sum(weights)
+        self.running = list(itertools.accumulate(weights))
+
+    def pick(self, rng: random.Random):
+        i = bisect.bisect_right(self.running, rng.random() * self.total)  # first with pick < acc
+        return self.items[i] if i < len(self.items) else self.items[-1]
 
 
 # --- daily series ----------------------------------------------------------------------------
+
+
+def _gauss_run(rng: random.Random, n: int, sigma: float) -> list[float]:
+    """``[rng.gauss(0, sigma) for _ in range(n)]``, same values and same state of ``rng`` after it.
+
+    ``random.Random.gauss`` draws its normals in pairs (Box-Muller, two ``random()`` each) and keeps
+    the second for the next call; this does the same for a whole run at once, several times faster.
+    """
+    normals: list[float] = []  # the standard normals z; gauss returns 0 + z * sigma
+    pending = rng.gauss_next
+    if n and pending is not None:
+        normals.append(pending)
+        pending = None
+    pairs = (n - len(normals) + 1) // 2
+    if pairs:
+        rand = rng.random
+        draws = [rand() for _ in range(2 * pairs)]
+        cos, sin, log, sqrt, two_pi = math.cos, math.sin, math.log, math.sqrt, math.tau
+        for u, v in zip(draws[0::2], draws[1::2], strict=True):
+            x2pi = u * two_pi
+            g2rad = sqrt(-2.0 * log(1.0 - v))
+            normals.append(cos(x2pi) * g2rad)
+            normals.append(sin(x2pi) * g2rad)
+        if len(normals) > n:
+            pending = normals.pop()
+    rng.gauss_next = pending
+    return [0 + z * sigma for z in normals]
 
 
 def _compute_series(models: list[Model], start: date, days: int, seed: int) -> None:
@@ -813,17 +894,17 @@ def _compute_series(models: list[Model], start: date, days: int, seed: int) -> N
             continue
         trend = trend_tables[model.trend]
         day_fraction = 1 - (model.created.hour * 3600 + model.created.minute * 60) / 86400
-        incs = []
-        gauss = rng.gauss
-        for age in range(n):
-            k = first_k + age
-            value = model.peak * age_table[age] * trend[k] * weekly[k] * math.exp(gauss(0, NOISE_SIGMA))
-            if age == 0:
-                value *= day_fraction
-            incs.append(int(value))
-        prefix = [0]
-        for value in incs:
-            prefix.append(prefix[-1] + value)
+        # Daily downloads: peak * age decay * trend * weekday * lognormal noise (a model three
+        # years old is ~1,100 draws; list comprehensions, not a loop, as this is most of the time).
+        peak = model.peak
+        exp = math.exp
+        noise = _gauss_run(rng, n, NOISE_SIGMA)
+        values = [
+            peak * a * t * w * exp(z)
+            for a, t, w, z in zip(age_table, trend[first_k:], weekly[first_k:], noise, strict=False)
+        ]
+        values[0] *= day_fraction
+        prefix = list(itertools.accumulate(map(int, values), initial=0))
         cum: list[int] = []
         d30: list[int] = []
         for j in range(days):

@@ -32,6 +32,7 @@ the rule (the quality gate then fails the partition; nothing ends in a traceback
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 import reprlib
@@ -334,7 +335,10 @@ def _base_model_parents(base: Any) -> tuple[str, list[str]]:
     return relation or "unknown", parents
 
 
+@functools.lru_cache(maxsize=1 << 16)
 def _parent_problem(parent: str, relation: str) -> str | None:
+    # Cached: a pure function of its arguments, and a day's models name a few thousand parents
+    # (the bases everyone fine-tunes) over and over.
     if not parent.strip():
         return "empty parent id"
     if parent.startswith(("/", ".", "~")) or "\\" in parent or "://" in parent:
@@ -494,6 +498,7 @@ def merge_model_info(rows: list[dict[str, Any]], infos: dict[str, dict[str, Any]
 _MOE_RE = re.compile(r"(?<![\w.])(\d+)x(\d+(?:\.\d+)?)b(?![a-z0-9])")
 _ACTIVE_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)b-a\d+(?:\.\d+)?b(?![a-z0-9])")
 _SIZE_RE = re.compile(r"(?<![\w.])(\d+(?:\.\d+)?)([bm])(?![a-z0-9])")
+_DECIMAL_UNDERSCORE_RE = re.compile(r"(?<=\d)_(?=\d+[bm](?![a-z0-9]))")
 
 
 def params_from_name(model_id: str) -> float | None:
@@ -503,8 +508,9 @@ def params_from_name(model_id: str) -> float | None:
     not active), ``-135M`` -> 0.135. The largest size mentioned wins (``…-70B-…-8B-draft``).
     """
     name = model_id.rsplit("/", 1)[-1].lower()
-    # The Hub spells some decimals with '_' ("stablelm-2-1_6b" is 1.6B); elsewhere '_' separates words.
-    name = re.sub(r"(?<=\d)_(?=\d+[bm](?![a-z0-9]))", ".", name).replace("_", "-")
+    if "_" in name:
+        # The Hub spells some decimals with '_' ("stablelm-2-1_6b" is 1.6B); elsewhere '_' separates words.
+        name = _DECIMAL_UNDERSCORE_RE.sub(".", name).replace("_", "-")
     if match := _MOE_RE.search(name):
         return round(int(match.group(1)) * float(match.group(2)), 6)
     if match := _ACTIVE_RE.search(name):

@@ -33,6 +33,26 @@ def test_the_floor_script_sums_first_party_downloads_by_region(tmp_path):
     assert (tmp_path / "hub_models.parquet").exists()
 
 
+def test_the_floor_script_takes_atoms_regions_first_as_dim_organizations_does(tmp_path):
+    """With ATOM's organization regions (4th argument), ATOM's region wins and its namespaces are
+    tracked, as in dim_organizations; otherwise atom's totals and the floor's would differ."""
+    archive = write_small_archive(tmp_path / "archive")
+    script = tmp_path / "floor.py"
+    script.write_text(FLOOR_SCRIPT)
+    pages = str(archive / DAYS[3] / "hub" / "models" / "*.json")
+    orgs = REPO / "dbt_project" / "seeds" / "organizations.csv"
+    atom = tmp_path / "atom_organization_regions.csv"
+    # mistralai moved to "other" by ATOM; someuser (E 50, F 10) tracked by ATOM only, as "us".
+    atom.write_text("namespace,region,notes\nmistralai,other,\nsomeuser,us,\n")
+    done = subprocess.run(
+        [sys.executable, str(script), pages, str(orgs), str(tmp_path), str(atom)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert json.loads(done.stdout.strip()) == {"china": 2_401_500, "other": 250_000, "us": 5_600_060}
+
+
 def test_peak_memory_covers_the_process_tree():
     child = "import time; x = bytearray(150_000_000); time.sleep(1)"
     parent = f"import subprocess, sys; subprocess.run([sys.executable, '-c', {child!r}])"
