@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from atom_dagster.demo import generate as demo
+from atom_dagster.demo import catalog as demo
 from atom_dagster.demo import openrouter
 from atom_dagster.demo.data import DATA_DIR, build, read_sections
 from atom_dagster.demo.generate import DEMO_START, generate_demo_archive

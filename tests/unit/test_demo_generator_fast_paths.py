@@ -13,7 +13,8 @@ from datetime import date
 
 import pytest
 
-from atom_dagster.demo import generate as demo
+from atom_dagster.demo import catalog, series
+from atom_dagster.demo.generate import DEMO_SEED
 
 
 @pytest.mark.parametrize("n", [0, 1, 2, 3, 8, 101])
@@ -24,8 +25,8 @@ def test_gauss_run_draws_what_gauss_draws_and_leaves_the_same_state(n: int, pend
         if pending:  # an odd number of earlier draws leaves the second normal of a pair waiting
             plain.gauss(0, 1)
             batched.gauss(0, 1)
-        expected = [plain.gauss(0, demo.NOISE_SIGMA) for _ in range(n)]
-        assert demo._gauss_run(batched, n, demo.NOISE_SIGMA) == expected
+        expected = [plain.gauss(0, series.NOISE_SIGMA) for _ in range(n)]
+        assert series._gauss_run(batched, n, series.NOISE_SIGMA) == expected
         # The next draws agree too: the leftover normal and the stream position are the same.
         assert batched.gauss(0, 0.6) == plain.gauss(0, 0.6)
         assert batched.random() == plain.random()
@@ -49,7 +50,7 @@ def test_weighted_pick_matches_a_linear_scan_of_running_sums() -> None:
         if not any(weights):
             weights[-1] = 1.0
         items = list(range(size))
-        picker = demo._Weighted(items, lambda i, w=weights: w[i])
+        picker = catalog._Weighted(items, lambda i, w=weights: w[i])
         a, b = random.Random(size), random.Random(size)
         assert [picker.pick(a) for _ in range(2000)] == [_linear_pick(b, items, weights) for _ in range(2000)]
 
@@ -57,20 +58,20 @@ def test_weighted_pick_matches_a_linear_scan_of_running_sums() -> None:
 def test_numbered_names_are_free_and_continue_where_they_stopped() -> None:
     taken = {"org/m", "org/m-v2", "org/m-v4"}
     suffixes: dict[str, int] = {}
-    first = demo._numbered("org/m", taken, suffixes)
+    first = catalog._numbered("org/m", taken, suffixes)
     taken.add(first)
-    second = demo._numbered("org/m", taken, suffixes)
+    second = catalog._numbered("org/m", taken, suffixes)
     assert (first, second) == ("org/m-v3", "org/m-v5")
 
 
 def test_a_scale_beyond_the_recipes_names_still_gets_its_derivatives(monkeypatch: pytest.MonkeyPatch) -> None:
     # Saturation after one taken name stands in for the ~18K names the recipes run out at.
-    monkeypatch.setattr(demo, "SATURATED_AFTER", 1)
+    monkeypatch.setattr(catalog, "SATURATED_AFTER", 1)
     start, scale = date(2026, 3, 1), 3.0
-    first_party = demo._first_party(start, scale, demo.DEMO_SEED)
-    derivatives = demo._derivatives(first_party, start, 1, scale, demo.DEMO_SEED)
+    first_party = catalog._first_party(start, scale, DEMO_SEED)
+    derivatives = catalog._derivatives(first_party, start, 1, scale, DEMO_SEED)
     ids = [m.id for m in first_party + derivatives]
     assert len(ids) == len(set(ids))
-    essential = len(demo.ESSENTIAL_DERIVATIVES)
-    assert len(derivatives) == essential + round(demo.DERIVATIVES_PER_SCALE * scale)
+    essential = len(catalog.ESSENTIAL_DERIVATIVES)
+    assert len(derivatives) == essential + round(catalog.DERIVATIVES_PER_SCALE * scale)
     assert any(m.id.rsplit("-v", 1)[-1].isdigit() for m in derivatives)

@@ -9,7 +9,8 @@ from pathlib import Path
 import pytest
 
 from atom_dagster.demo import openrouter as demo
-from atom_dagster.demo.generate import DEMO_START, RELEASE_DAY, RELEASED_IN_WINDOW, generate_demo_archive
+from atom_dagster.demo.catalog import RELEASE_DAY, RELEASED_IN_WINDOW
+from atom_dagster.demo.generate import DEMO_START, generate_demo_archive
 from atom_dagster.landing.tables.hub_inference_providers import parse_archive_day
 from atom_dagster.landing.tables.openrouter import read_openrouter_day
 from atom_dagster.sources.archive import HUB_MODEL_INFO_DIR, iter_records, read_manifest
