@@ -6,6 +6,9 @@ model, keyed by ``_id``) with children counts from ``hub/model_info/*`` (``GET /
 
 from __future__ import annotations
 
+import contextlib
+import gc
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -103,6 +106,28 @@ def read_listing(
     """
     parsed: list[dict] = []
     origin: dict[int, tuple[str, int]] = {}  # id(row) -> (file, position), for messages
+    with gc_paused():
+        _read_records(day_path, subdir, report, parsed, origin)
+    return parsed, origin
+
+
+@contextlib.contextmanager
+def gc_paused() -> Iterator[None]:
+    """Python's cyclic garbage collector off for the block: parsing a day allocates millions of
+    containers that all stay alive (the day's rows), so its collections find nothing to free and
+    cost 15-20% of the parse (measured at 100K models)."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def _read_records(
+    day_path: Path, subdir: str, report: ParseReport, parsed: list[dict], origin: dict[int, tuple[str, int]]
+) -> None:
     for record in iter_records(day_path, subdir):
         report.records_read += 1
         try:
@@ -117,7 +142,6 @@ def read_listing(
             continue
         origin[id(row)] = (record.file, record.position)
         parsed.append(row)
-    return parsed, origin
 
 
 def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
