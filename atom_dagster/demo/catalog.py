@@ -337,6 +337,16 @@ def _packed_total(params: int, fmt: str) -> int:
 # --- building the catalog --------------------------------------------------------------------
 
 
+def _capped_last_modified(created: datetime, drawn: datetime, start: date) -> datetime:
+    """A model's `lastModified` as of the archive's first day: the drawn time, but never after the
+    capture of that day (3 h before it starts); a model created later was last modified within an
+    hour of its creation, on its creation day."""
+    cap = datetime(start.year, start.month, start.day, tzinfo=UTC) - timedelta(hours=3)
+    if created >= cap:
+        return min(created + timedelta(hours=1), created.replace(hour=23, minute=58))
+    return min(drawn, cap)
+
+
 def _first_party(start: date, scale: float, seed: int) -> list[Model]:
     catalog: list[tuple[Org, Family, str]] = []
     for org in ORGS:
@@ -440,12 +450,9 @@ def _first_party(start: date, scale: float, seed: int) -> list[Model]:
             * HOT.get(mid, 1.0)
             * math.exp(rng.gauss(0, 0.8))
         )
-        last_modified = created + timedelta(hours=rng.uniform(0.5, 24 * 90))
-        cap = datetime(start.year, start.month, start.day, tzinfo=UTC) - timedelta(hours=3)
-        if created >= cap:
-            last_modified = min(created + timedelta(hours=1), created.replace(hour=23, minute=58))
-        else:
-            last_modified = min(last_modified, cap)
+        last_modified = _capped_last_modified(
+            created, created + timedelta(hours=rng.uniform(0.5, 24 * 90)), start
+        )
         models.append(
             Model(
                 id=mid,
@@ -575,12 +582,8 @@ def _derivatives(first_party: list[Model], start: date, days: int, scale: float,
         peak = pub_scale * _size_factor(size_b) * math.exp(mrng.gauss(0, 1.0))
         if first:
             peak *= min(3.0, max(0.3, (first.peak / 3000) ** 0.3))
-        last_modified = created + timedelta(hours=mrng.uniform(0.2, 24 * 20))
-        cap = datetime(start.year, start.month, start.day, tzinfo=UTC) - timedelta(hours=3)
-        last_modified = (
-            min(created + timedelta(hours=1), created.replace(hour=23, minute=58))
-            if created >= cap
-            else min(last_modified, cap)
+        last_modified = _capped_last_modified(
+            created, created + timedelta(hours=mrng.uniform(0.2, 24 * 20)), start
         )
         return Model(
             id=mid,
