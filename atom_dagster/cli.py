@@ -24,6 +24,7 @@ import threading
 from pathlib import Path
 
 from atom_dagster.settings import (
+    DAGSTER_PG_URL_VAR,
     DBT_PROJECT_DIR,
     HISTORY_HUB_STATS,
     HISTORY_WEEKLY,
@@ -119,6 +120,8 @@ def _report(settings, summary) -> int:
         if report.exists():
             print(f"Report:             {report}")
     print(f"Dagster home:       {settings.dagster_home}")
+    if settings.dagster_pg_url is not None:
+        print(f"Dagster storage:    {settings.dagster_storage}")
     if summary.log_path is not None:
         print(f"Full log:           {summary.log_path}")
     print(
@@ -244,10 +247,11 @@ def cmd_ui(args) -> int:
     first = first_archived_day(settings.archive_dir) if args.archive else None
     if first and not settings.history_enabled and not os.environ.get("ATOM_PARTITIONS_START"):
         settings = settings.with_changes(partitions_start=first)
-    ensure_instance_config(settings.dagster_home)
+    ensure_instance_config(settings.dagster_home, postgres=settings.dagster_pg_url is not None)
     prepare()
     print(
-        f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home}); Ctrl-C to stop"
+        f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home}, runs in"
+        f" {settings.dagster_storage}); Ctrl-C to stop"
     )
     command = [str(Path(sys.executable).parent / "dagster"), "dev", "-w", "workspace.yaml"]
     return _run_until_signalled(
@@ -445,6 +449,9 @@ def main(argv: list[str] | None = None) -> int:
 def explain_storage_error(exc: BaseException) -> str | None:
     """One line for a storage failure (read-only place, full disk, no permission), naming the path;
     None for anything else. Dagster's SQLite run storage reports these in its own words."""
+    postgres = explain_postgres_error(exc)
+    if postgres is not None:
+        return postgres
     if isinstance(exc, OSError) and exc.strerror:
         where = f"{exc.filename}: " if exc.filename else ""
         return f"{where}{exc.strerror}. Nothing after this point was written; fix the place, then rerun."
@@ -460,6 +467,33 @@ def explain_storage_error(exc: BaseException) -> str | None:
                 f"{text.strip().splitlines()[0][:300]}. Fix the place (ATOM_DATA_DIR), then rerun."
             )
     return None
+
+
+def explain_postgres_error(exc: BaseException) -> str | None:
+    """One line for Dagster's PostgreSQL storage failing (unreachable, refused, no such database),
+    in the driver's own words (libpq never repeats the password); None for anything else."""
+    errors = [e for e in exception_chain(exc) if type(e).__module__.split(".")[0] in _PG_MODULES]
+    if not errors:
+        return None
+    words = str(errors[-1]).strip()  # the deepest: the driver's reason, not a retry's summary
+    detail = words.splitlines()[0] if words else type(errors[-1]).__name__
+    return (
+        f"Dagster's PostgreSQL storage ({DAGSTER_PG_URL_VAR}) failed: {detail[:300]}."
+        " Check that the server runs and the URL (user, password, database), then rerun."
+    )
+
+
+_PG_MODULES = ("dagster_postgres", "psycopg2")
+
+
+def exception_chain(exc: BaseException, limit: int = 10) -> list[BaseException]:
+    """``exc`` and the exceptions it was raised from or while handling, outermost first."""
+    chain: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and len(chain) < limit:
+        chain.append(current)
+        current = current.__cause__ or current.__context__
+    return chain
 
 
 if __name__ == "__main__":

@@ -24,11 +24,12 @@ from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
 import dagster as dg
+from dagster._core.instance.ref import InstanceRef
 from dagster._core.storage.tags import ASSET_PARTITION_RANGE_END_TAG, ASSET_PARTITION_RANGE_START_TAG
 
 from atom_dagster.jobs import BUILD_MARTS_JOB, LAND_RAW_JOB
 from atom_dagster.locks import LockTimeout, acquire, process_holder
-from atom_dagster.settings import Settings
+from atom_dagster.settings import DAGSTER_PG_URL_VAR, Settings
 
 
 @dataclass
@@ -56,47 +57,73 @@ def days_between(start: date, end: date, stride: int = 1) -> list[str]:
 
 
 # DuckDB allows one writer per file: every dbt step is in pool "duckdb", limited to one at a time.
-# The event log is Dagster's SQLite one with its connections kept open (atom_dagster.event_log).
+# Runs, events and schedules are Dagster's SQLite files under DAGSTER_HOME, the event log with its
+# connections kept open (atom_dagster.event_log); with ATOM_DAGSTER_PG_URL, PostgreSQL tables
+# (dagster-postgres, all three). The file names the variable, so no password is written to disk.
 INSTANCE_MARKER = "# atom's Dagster instance settings: atom rewrites this file while this line is in it."
-INSTANCE_CONFIG = """\
+INSTANCE_HEAD = """\
 {marker}
 concurrency:
   pools:
     default_limit: 1
 telemetry:
   enabled: false
+"""
+SQLITE_STORAGE = """\
 event_log_storage:
   module: atom_dagster.event_log
   class: PooledSqliteEventLogStorage
   config:
     base_dir: {runs}
 """
+POSTGRES_STORAGE = f"""\
+storage:
+  postgres:
+    postgres_url:
+      env: {DAGSTER_PG_URL_VAR}
+"""
 # What atom wrote before it had the marker line: replaced as atom's own.
 _EARLIER_CONFIG = "concurrency:\n  pools:\n    default_limit: 1\ntelemetry:\n  enabled: false\n"
 
 
-def ensure_instance_config(home: Path) -> Path:
-    """Write ``dagster.yaml`` (pool limit, no telemetry, the event log) into DAGSTER_HOME.
+def instance_config_text(home: Path, postgres: bool = False) -> str:
+    """atom's ``dagster.yaml`` for DAGSTER_HOME ``home``: storage in SQLite files there, or PostgreSQL."""
+    if postgres:
+        return INSTANCE_HEAD.format(marker=INSTANCE_MARKER) + POSTGRES_STORAGE
+    # Dagster's default place for the SQLite event log, so existing run history is read as before.
+    runs = json.dumps(str((home / "history" / "runs").resolve()) + os.sep)
+    return INSTANCE_HEAD.format(marker=INSTANCE_MARKER) + SQLITE_STORAGE.format(runs=runs)
 
-    A file atom wrote is kept current (the event log's folder follows a moved data directory);
-    a user's own file (without atom's marker line) is left as it is.
+
+def ensure_instance_config(home: Path, postgres: bool = False) -> Path:
+    """Write ``dagster.yaml`` (pool limit, no telemetry, the storage) into DAGSTER_HOME.
+
+    A file atom wrote is kept current (the event log's folder follows a moved data directory, the
+    storage follows ``postgres``); a user's own file (without atom's marker line) is left as it is.
     """
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
-    # Dagster's default place for the SQLite event log, so existing run history is read as before.
-    runs = json.dumps(str((home / "history" / "runs").resolve()) + os.sep)
-    wanted = INSTANCE_CONFIG.format(marker=INSTANCE_MARKER, runs=runs)
+    wanted = instance_config_text(home, postgres)
     current = config.read_text() if config.exists() else None
     if current is None or (current != wanted and (INSTANCE_MARKER in current or current == _EARLIER_CONFIG)):
         config.write_text(wanted)
     return config
 
 
+def postgres_overrides(url: str) -> dict:
+    """Instance settings putting the storage at ``url``: for this process, whose environment may
+    lack the variable dagster.yaml names (the URL can come from ``.env``)."""
+    return {"storage": {"postgres": {"postgres_url": url}}}
+
+
 def instance_for(settings: Settings) -> dg.DagsterInstance:
     """The persistent Dagster instance under the data directory (what `dagster dev` shows)."""
     home = settings.dagster_home
-    ensure_instance_config(home)
-    return dg.DagsterInstance.from_config(str(home))
+    url = settings.dagster_pg_url
+    config = ensure_instance_config(home, postgres=url is not None)
+    atoms = INSTANCE_MARKER in config.read_text()
+    overrides = postgres_overrides(url) if url is not None and atoms else None
+    return dg.DagsterInstance.from_ref(InstanceRef.from_dir(str(home), overrides=overrides))
 
 
 # The CLI prints its own progress; Dagster's event stream stays in DAGSTER_HOME for the UI, and

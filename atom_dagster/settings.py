@@ -13,12 +13,14 @@ cwd = ``dbt_project/``) agree on one absolute warehouse path: dbt receives it as
 from __future__ import annotations
 
 import os
+import re
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import dotenv_values
 
@@ -51,6 +53,13 @@ ON_OFF = (*ON, "off", "false", "0")
 # Secrets are settings too, but never shown: kept out of repr and out of Dagster resource config.
 HF_TOKEN_VAR = "HF_TOKEN"
 OPENROUTER_KEY_VAR = "OPENROUTER_API_KEY"
+# Dagster's runs, event log and schedules in PostgreSQL (dagster-postgres) instead of SQLite files
+# under DAGSTER_HOME. The URL holds a password: never shown, only masked (masked_url).
+DAGSTER_PG_URL_VAR = "ATOM_DAGSTER_PG_URL"
+# dagster-postgres installs psycopg2, and SQLAlchemy 2.1 takes a bare postgresql:// for psycopg 3:
+# atom names the driver (a URL with any of these schemes becomes postgresql+psycopg2://).
+PG_DRIVER_SCHEME = "postgresql+psycopg2"
+PG_SCHEMES = ("postgresql", "postgres", PG_DRIVER_SCHEME)
 
 
 @dataclass(frozen=True)
@@ -75,6 +84,7 @@ class Settings:
     tracking_start: str = TRACKING_START_DEFAULT
     hf_token: str | None = field(default=None, repr=False)
     openrouter_api_key: str | None = field(default=None, repr=False)
+    dagster_pg_url: str | None = field(default=None, repr=False)  # ATOM_DAGSTER_PG_URL
 
     @property
     def history_enabled(self) -> bool:
@@ -91,6 +101,13 @@ class Settings:
     @property
     def dagster_home(self) -> Path:
         return self.data_dir / "dagster_home"
+
+    @property
+    def dagster_storage(self) -> str:
+        """Where Dagster keeps runs, events and schedules, fit to print (the password masked)."""
+        if self.dagster_pg_url is None:
+            return f"SQLite under {self.dagster_home}"
+        return f"PostgreSQL {masked_url(self.dagster_pg_url)}"
 
     @property
     def docs_dir(self) -> Path:
@@ -139,6 +156,8 @@ class Settings:
         )
         if self.tracked_orgs is not None:
             env["ATOM_TRACKED_ORGS"] = self.tracked_orgs
+        if self.dagster_pg_url is not None:  # dagster.yaml names the variable, not the URL
+            env[DAGSTER_PG_URL_VAR] = self.dagster_pg_url
         return env
 
 
@@ -149,6 +168,36 @@ def tools_dir() -> str:
 
 def dbt_executable() -> str:
     return str(Path(tools_dir()) / "dbt")
+
+
+def masked_url(url: str) -> str:
+    """``url`` with its password (``user:password@`` or ``?password=``) replaced by ``***``:
+    what logs and messages show."""
+    parts = urlsplit(url)
+    netloc = parts.netloc
+    if parts.password is not None:
+        netloc = f"{parts.username or ''}:***@{netloc.rsplit('@', 1)[1]}"
+    query = re.sub(r"(^|&)(password=)[^&]*", r"\1\2***", parts.query)
+    return urlunsplit(parts._replace(netloc=netloc, query=query))
+
+
+def parse_pg_url(value: str | None) -> str | None:
+    """``ATOM_DAGSTER_PG_URL`` checked (``postgresql://user:password@host:port/database``) and with
+    its driver named (:data:`PG_DRIVER_SCHEME`), or None when unset.
+
+    A bad value raises ValueError naming the variable, with the password masked.
+    """
+    url = (value or "").strip()
+    if not url:
+        return None
+    parts = urlsplit(url)
+    host = parts.hostname or "host=" in parts.query  # host=/dir: a Unix socket
+    if parts.scheme not in PG_SCHEMES or not host or not parts.path.strip("/"):
+        raise ValueError(
+            f"{DAGSTER_PG_URL_VAR} must be a URL postgresql://user:password@host:port/database;"
+            f" got {masked_url(url)!r}."
+        )
+    return urlunsplit(parts._replace(scheme=PG_DRIVER_SCHEME))
 
 
 def read_environment(dotenv: Path | None = DOTENV_PATH) -> dict[str, str]:
@@ -221,4 +270,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         tracking_start=tracking_start,
         hf_token=env.get(HF_TOKEN_VAR) or None,
         openrouter_api_key=env.get(OPENROUTER_KEY_VAR) or None,
+        dagster_pg_url=parse_pg_url(env.get(DAGSTER_PG_URL_VAR)),
     )

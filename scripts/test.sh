@@ -3,17 +3,35 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 bash scripts/bootstrap.sh
-# The browser tests (tests/ui) drive Debian's Chromium. As root with apt-get (CI) it is installed
-# when missing and the tests must run; elsewhere, without Chromium, they skip and say why.
-if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
-  export ATOM_REQUIRE_CHROMIUM=1
-  if [ ! -x /usr/bin/chromium ]; then
-    echo "Installing Debian's chromium for the browser tests: apt-get update && apt-get install -y chromium"
-    apt-get update -qq
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium
+# Two test folders need Debian packages: the browser tests (tests/ui) drive `chromium`, and
+# tests/deploy starts its own PostgreSQL server from `postgresql`'s binaries. As root with apt-get
+# (CI) the missing ones are installed and those tests must run; elsewhere, without them, they skip
+# and say why.
+have_postgres() { compgen -G "/usr/lib/postgresql/*/bin/initdb" >/dev/null; }
+apt_install() {
+  # No service is started (policy-rc.d's 101: "not allowed"): the test runs its own server.
+  echo "Installing Debian's $* for the tests: apt-get update && apt-get install -y $*"
+  local policy=/usr/sbin/policy-rc.d ours=0 status=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy" && chmod +x "$policy" && ours=1
   fi
-elif [ ! -x /usr/bin/chromium ]; then
-  echo "Chromium is not installed (and this is not root with apt-get): the browser tests in tests/ui will skip."
+  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" || status=$?
+  if [ "$ours" = 1 ]; then rm -f "$policy"; fi
+  return "$status"
+}
+if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+  export ATOM_REQUIRE_CHROMIUM=1 ATOM_REQUIRE_POSTGRES=1
+  missing=()
+  [ -x /usr/bin/chromium ] || missing+=(chromium)
+  have_postgres || missing+=(postgresql)
+  if [ "${#missing[@]}" -gt 0 ]; then
+    apt_install "${missing[@]}"
+  fi
+else
+  [ -x /usr/bin/chromium ] ||
+    echo "Chromium is not installed (and this is not root with apt-get): the browser tests in tests/ui will skip."
+  have_postgres ||
+    echo "PostgreSQL is not installed (and this is not root with apt-get): tests/deploy will skip."
 fi
 export HF_HUB_DISABLE_TELEMETRY=1 DAGSTER_DISABLE_TELEMETRY=1 GX_ANALYTICS_ENABLED=False
 .venv/bin/ruff check .

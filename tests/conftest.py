@@ -14,6 +14,9 @@ os.environ["ATOM_DATA_DIR"] = tempfile.mkdtemp(prefix="atom-tests-")
 os.environ["ATOM_SOURCE"] = "archive"
 os.environ.pop("ATOM_ARCHIVE_DIR", None)
 os.environ.pop("ATOM_WAREHOUSE_PATH", None)
+# Dagster's storage stays SQLite under each test's data directory, never a developer's PostgreSQL
+# (an empty value wins over `.env`); tests/deploy/ gives its own server's URL to the settings.
+os.environ["ATOM_DAGSTER_PG_URL"] = ""
 
 import pytest  # noqa: E402
 
@@ -30,7 +33,7 @@ def pytest_configure(config):
 
 # Folders whose files run whole backfills (a minute or more each) go first, so that the two
 # workers of pytest-xdist are not left with one long file at the end; unit tests fill the gaps.
-_HEAVY_FIRST = ("tests/faults/", "tests/e2e/", "tests/metrics/", "tests/ui/")
+_HEAVY_FIRST = ("tests/faults/", "tests/e2e/", "tests/metrics/", "tests/deploy/", "tests/ui/")
 
 
 def _weight(item: pytest.Item) -> int:
