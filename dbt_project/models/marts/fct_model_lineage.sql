@@ -7,10 +7,13 @@
 -- and re-created under the same repo id: the old `_id` ended, see dim_models.superseded_on); the
 -- parent is the one holding it now: not superseded, else the latest captured, then the later
 -- `createdAt`, then the greater `_id`. So each edge is one row.
+-- The edges of each child's latest snapshot, found by joining on dim_models' last day (which lets
+-- DuckDB read those rows only, not unnest every landed day's lineage).
 with latest_edges as (
-    select *
-    from {{ ref('int_hub__model_lineage_edges') }}
-    qualify snapshot_date = max(snapshot_date) over (partition by child_uid)
+    select edges.*
+    from {{ ref('int_hub__model_lineage_edges') }} as edges
+    inner join {{ ref('dim_models') }} as latest
+        on latest.model_uid = edges.child_uid and latest.last_snapshot_date = edges.snapshot_date
 ),
 
 current_holders as (

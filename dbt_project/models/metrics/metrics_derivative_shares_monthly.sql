@@ -50,7 +50,7 @@ by_base as (
 -- The latest history day that kept derivatives (models outside the tracked organizations).
 full_hub_snapshot as (
     select max(models.snapshot_date) as snapshot_of
-    from {{ ref('stg_hub__models') }} as models
+    from {{ ref('int_hub__models_keyed') }} as models
     left join {{ ref('dim_organizations') }} as orgs
         on orgs.namespace = models.namespace and orgs.is_tracked
     where models.capture_source = 'history' and orgs.namespace is null
