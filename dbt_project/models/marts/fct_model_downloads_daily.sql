@@ -51,46 +51,46 @@
 -- chain's) are not rows here. Every incremental run recomputes the chain (it hangs on the anchor),
 -- and the second post-hook drops stored estimates the current anchor no longer supports.
 -- Error of the estimate where both counters exist: metrics_rolling_30d_estimate_error.
-with keyed as (
+with keyed_all as (
     select model_uid, model_id, snapshot_date, created_at, downloads_30d, downloads_all_time
     from {{ ref('int_hub__models_keyed') }}
 ),
 
 anchor as (
-    select min(snapshot_date) as anchor_date from keyed where downloads_all_time is not null
+    select min(snapshot_date) as anchor_date from keyed_all where downloads_all_time is not null
 ),
 
 -- Rolling days on the chain ending at the anchor, each with its number of 30-day steps to it.
 chain_days as (
     select distinct
-        keyed.snapshot_date,
-        date_diff('day', keyed.snapshot_date, anchor.anchor_date) // 30 as steps_to_anchor
-    from keyed
+        keyed_all.snapshot_date,
+        date_diff('day', keyed_all.snapshot_date, anchor.anchor_date) // 30 as steps_to_anchor
+    from keyed_all
     cross join anchor
-    where keyed.downloads_all_time is null
-        and keyed.snapshot_date < anchor.anchor_date
-        and date_diff('day', keyed.snapshot_date, anchor.anchor_date) % 30 = 0
+    where keyed_all.downloads_all_time is null
+        and keyed_all.snapshot_date < anchor.anchor_date
+        and date_diff('day', keyed_all.snapshot_date, anchor.anchor_date) % 30 = 0
 ),
 
 -- Per model: the anchor's counter and the chain's windows from each chain day up to the anchor.
 chain as (
     select
-        keyed.model_uid,
-        keyed.snapshot_date,
+        keyed_all.model_uid,
+        keyed_all.snapshot_date,
         coalesce(chain_days.steps_to_anchor, 0) as steps_to_anchor,
-        keyed.downloads_all_time,
+        keyed_all.downloads_all_time,
         -- downloads in the windows after this day, up to and including the anchor's
-        sum(keyed.downloads_30d) over later as downloads_after,
-        count(keyed.downloads_30d) over later as windows_after,
-        last_value(keyed.downloads_all_time) over whole as anchor_all_time
-    from keyed
+        sum(keyed_all.downloads_30d) over later as downloads_after,
+        count(keyed_all.downloads_30d) over later as windows_after,
+        last_value(keyed_all.downloads_all_time) over whole as anchor_all_time
+    from keyed_all
     cross join anchor
     left join chain_days using (snapshot_date)
-    where keyed.snapshot_date = anchor.anchor_date or chain_days.snapshot_date is not null
+    where keyed_all.snapshot_date = anchor.anchor_date or chain_days.snapshot_date is not null
     window
-        later as (partition by keyed.model_uid order by keyed.snapshot_date
+        later as (partition by keyed_all.model_uid order by keyed_all.snapshot_date
             rows between 1 following and unbounded following),
-        whole as (partition by keyed.model_uid order by keyed.snapshot_date
+        whole as (partition by keyed_all.model_uid order by keyed_all.snapshot_date
             rows between unbounded preceding and unbounded following)
 ),
 
@@ -105,15 +105,65 @@ estimates as (
         and windows_after = steps_to_anchor  -- every window between this day and the anchor
 ),
 
-observations as (
+-- Every day's observations: a counter, or an estimate of one.
+observed_all as (
     select
-        keyed.*,
-        coalesce(keyed.downloads_all_time, estimates.estimated_cumulative) as counter,
-        case when keyed.downloads_all_time is null then 'estimated_rolling_30d' else 'all_time' end
+        keyed_all.*,
+        coalesce(keyed_all.downloads_all_time, estimates.estimated_cumulative) as counter,
+        case when keyed_all.downloads_all_time is null then 'estimated_rolling_30d' else 'all_time' end
             as downloads_basis
-    from keyed
+    from keyed_all
     left join estimates using (model_uid, snapshot_date)
-    where keyed.downloads_all_time is not null or estimates.estimated_cumulative is not null
+    where keyed_all.downloads_all_time is not null or estimates.estimated_cumulative is not null
+),
+{%- if is_incremental() %}
+
+-- Models whose stored days before the window differ from their days in int_hub__models_keyed.
+stored_before_window as (
+    select model_uid, snapshot_date from {{ this }}
+    where snapshot_date < date '{{ partition_window("min_date") }}'
+),
+
+keyed_before_window as (
+    select model_uid, snapshot_date from observed_all
+    where snapshot_date < date '{{ partition_window("min_date") }}'
+),
+
+rekeyed_models as (
+    select model_uid from (select * from keyed_before_window except select * from stored_before_window)
+    union
+    select model_uid from (select * from stored_before_window except select * from keyed_before_window)
+),
+
+-- Each other model's last stored row between the anchor and the window: it carries the series
+-- into the window (its running maximum, counter and basis), so the days before it are not read.
+seeds as (
+    select
+        stored.model_uid, stored.model_id, stored.snapshot_date, cast(null as timestamptz) as created_at,
+        stored.downloads_30d, stored.downloads_all_time,
+        stored.cumulative_downloads as counter, stored.downloads_basis
+    from {{ this }} as stored
+    cross join anchor
+    where stored.snapshot_date < date '{{ partition_window("min_date") }}'
+        and stored.snapshot_date > anchor.anchor_date
+        and stored.model_uid not in (select model_uid from rekeyed_models)
+    qualify row_number() over (partition by stored.model_uid order by stored.snapshot_date desc) = 1
+),
+{%- endif %}
+
+-- The observations this build derives rows from: on an incremental run, the window's days, the
+-- days up to the anchor (the estimates hang on it), every day of a re-keyed model, and the seeds.
+observations as (
+    select observed_all.*, false as is_seed
+    from observed_all
+    {%- if is_incremental() %}
+    cross join anchor
+    where observed_all.snapshot_date >= date '{{ partition_window("min_date") }}'
+        or observed_all.snapshot_date <= anchor.anchor_date
+        or observed_all.model_uid in (select model_uid from rekeyed_models)
+    union all by name
+    select *, true as is_seed from seeds
+    {%- endif %}
 ),
 
 capture_days as (
@@ -141,25 +191,7 @@ series as (
     from observations
     inner join capture_days using (snapshot_date)
     window by_day as (partition by model_uid order by snapshot_date)
-){% if is_incremental() %},
-
--- Models whose stored days before the window differ from their days in int_hub__models_keyed.
-stored_before_window as (
-    select model_uid, snapshot_date from {{ this }}
-    where snapshot_date < date '{{ partition_window("min_date") }}'
-),
-
-keyed_before_window as (
-    select model_uid, snapshot_date from observations
-    where snapshot_date < date '{{ partition_window("min_date") }}'
-),
-
-rekeyed_models as (
-    select model_uid from (select * from keyed_before_window except select * from stored_before_window)
-    union
-    select model_uid from (select * from stored_before_window except select * from keyed_before_window)
 )
-{%- endif %}
 
 select
     model_uid,
@@ -187,9 +219,5 @@ select
     -- ...and every day the counter stays below its earlier maximum (deltas clamped to 0 meanwhile).
     coalesce(downloads_all_time < previous_cumulative, false) as is_below_running_max
 from series
-{% if is_incremental() %}
-where snapshot_date >= date '{{ partition_window("min_date") }}'
-    or model_uid in (select model_uid from rekeyed_models)
-    -- the estimated months hang on the anchor, wherever the window is
-    or snapshot_date <= (select anchor_date from anchor)
-{% endif %}
+-- The seeds (stored rows carrying a series into the window) are read, not written again.
+where not is_seed
