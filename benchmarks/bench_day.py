@@ -1,6 +1,6 @@
 """Benchmark: one archive day end to end, `atom backfill` against a plain DuckDB script.
 
-    .venv/bin/python benchmarks/bench_day.py [--models 10000 100000] [--reps 3] [--out FILE]
+    .venv/bin/python benchmarks/bench_day.py [--models 10000 100000] [--reps 3] [--out FILE] [--keep DIR]
 
 For each size N it generates one synthetic archive day of about N Hub model objects with the demo
 generator (its archive's own JSON shape), then runs, interleaved, ``--reps`` times each:
@@ -150,7 +150,8 @@ def make_day(root: Path, n_models: int) -> tuple[Path, int, float]:
 
     scale = max(0.01, (n_models - FIRST_PARTY_APPROX) / DERIVATIVES_PER_SCALE)
     archive = root / "archive"
-    generate_demo_archive(archive, date.fromisoformat(DAY), 1, scale=scale)
+    if not (archive / DAY / "MANIFEST.json").exists():  # a day kept by --keep is reused
+        generate_demo_archive(archive, date.fromisoformat(DAY), 1, scale=scale)
     pages = sorted((archive / DAY / "hub" / "models").glob("*.json"))
     objects = sum(len(json.loads(p.read_text())) for p in pages)
     return archive, objects, sum(p.stat().st_size for p in pages) / 1e6
@@ -237,14 +238,22 @@ def main() -> int:
     parser.add_argument("--models", type=int, nargs="+", default=[10_000])
     parser.add_argument("--reps", type=int, default=3)
     parser.add_argument("--out", type=Path, help="also write the table to this file")
+    parser.add_argument(
+        "--keep",
+        type=Path,
+        help="generate each day in KEEP/N and keep it there (a day already there is reused: a 1M-model "
+        "day takes minutes to generate)",
+    )
     args = parser.parse_args()
     results = []
     for n in args.models:
-        work = Path(tempfile.mkdtemp(prefix=f"atom-bench-day-{n}-"))
+        work = args.keep / str(n) if args.keep else Path(tempfile.mkdtemp(prefix=f"atom-bench-day-{n}-"))
+        work.mkdir(parents=True, exist_ok=True)
         try:
             results.append(bench(n, args.reps, work))
         finally:
-            shutil.rmtree(work, ignore_errors=True)
+            if not args.keep:
+                shutil.rmtree(work, ignore_errors=True)
     text = table(results, args.reps)
     print(text)
     if args.out:

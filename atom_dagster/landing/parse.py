@@ -37,6 +37,7 @@ import math
 import re
 import reprlib
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -78,7 +79,7 @@ class RecordError(ValueError):
 class ParseReport:
     """What parsing a day did: rows kept, rows rejected (with reasons), repairs made."""
 
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    rows: Sequence[dict[str, Any]] = field(default_factory=list)  # dicts, or rows held as Arrow
     rejected: list[dict[str, Any]] = field(default_factory=list)
     repairs: Counter = field(default_factory=Counter)
     records_read: int = 0
@@ -485,14 +486,6 @@ def collapse_duplicates(rows: list[dict[str, Any]], report: ParseReport) -> list
         else:
             best[uid] = row
     return [best[uid] for uid in sorted(best)]
-
-
-def merge_model_info(rows: list[dict[str, Any]], infos: dict[str, dict[str, Any]]) -> None:
-    """Fill children counts from per-model ``GET /api/models/{id}`` objects, keyed by ``_id``."""
-    for row in rows:
-        info = infos.get(row["model_uid"])
-        if info is not None:
-            row.update(children_counts(info.get("childrenModelCount")))
 
 
 _MOE_RE = re.compile(r"(?<![\w.])(\d+)x(\d+(?:\.\d+)?)b(?![a-z0-9])")

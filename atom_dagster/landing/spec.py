@@ -8,7 +8,7 @@ table of the unit parses its part of that folder. Adding a table is one new file
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -48,7 +48,8 @@ class ResolvedDay:
 class TableParse:
     """One table's rows for a day, the records that could not be used, and what to report."""
 
-    rows: list[dict[str, Any]] = field(default_factory=list)
+    # Dicts, or (large tables) write_audit_publish.ArrowRows: the rows held as Arrow.
+    rows: Sequence[dict[str, Any]] = field(default_factory=list)
     rejected: list[dict[str, Any]] = field(default_factory=list)
     skipped: str | None = None  # the day has no data for this table: why (nothing is written)
     source: str | None = None  # overrides the resolved day's capture_source label
@@ -80,10 +81,17 @@ class RawTable:
     # partition day -> expectations added to the suite that depend on the day (e.g. created on it)
     day_expectations: Callable[[str], list[Any]] | None = None
     order: int = 0  # position within its unit
+    # The columns ``metadata`` reads (None: every column); only these are converted to pandas for it.
+    metadata_columns: tuple[str, ...] | None = None
 
     @property
     def columns(self) -> list[str]:
         return self.schema.names
+
+    def metadata_frame(self, data: pa.Table) -> pd.DataFrame:
+        """The staged partition as ``metadata`` reads it: its :attr:`metadata_columns` as a DataFrame."""
+        columns = data.column_names if self.metadata_columns is None else list(self.metadata_columns)
+        return data.select(columns).to_pandas()
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,13 @@ file. The lock dies with its process, so a crashed run never blocks the next one
 
 from __future__ import annotations
 
+import operator
 import os
 import shutil
 import threading
+from collections.abc import Iterator, Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 import pandas as pd
 import pyarrow as pa
@@ -29,6 +31,8 @@ DATA_FILE = "data.parquet"
 LOCK_TIMEOUT = 600.0
 # Every raw table says where its partition came from: live | archive | demo | history.
 SOURCE_COLUMN = "source"
+# Parsed rows become Arrow this many at a time (a chunk of dicts is ~25 MB at ~3 KB a model).
+BATCH_ROWS = 8192
 
 
 class PartitionBusy(RuntimeError):
@@ -40,12 +44,89 @@ _HELD: dict[Path, FileLock] = {}
 _HELD_GUARD = threading.Lock()
 
 
-def rows_to_table(rows: list[dict[str, Any]], schema: pa.Schema, source: str) -> pa.Table:
+def row_schema(schema: pa.Schema) -> pa.Schema:
+    """A raw table's schema without the ``source`` column: what a parser's rows hold."""
+    return schema.remove(schema.get_field_index(SOURCE_COLUMN)) if SOURCE_COLUMN in schema.names else schema
+
+
+def rows_to_batch(rows: Sequence[dict[str, Any]], schema: pa.Schema) -> pa.RecordBatch:
+    """Parsed rows (dicts; a missing key is null) as a record batch of ``schema``."""
+    columns = {name: [row.get(name) for row in rows] for name in schema.names}
+    return pa.RecordBatch.from_pydict(columns, schema=schema)
+
+
+class BatchBuilder:
+    """Rows added one at a time, held as Arrow: every :data:`BATCH_ROWS` dicts become a record batch."""
+
+    def __init__(self, schema: pa.Schema, batch_rows: int = BATCH_ROWS) -> None:
+        self.schema = schema
+        self.batch_rows = batch_rows
+        self._rows: list[dict[str, Any]] = []
+        self._batches: list[pa.RecordBatch] = []
+
+    def add(self, row: dict[str, Any]) -> None:
+        self._rows.append(row)
+        if len(self._rows) >= self.batch_rows:
+            self._flush()
+
+    def _flush(self) -> None:
+        if self._rows:
+            self._batches.append(rows_to_batch(self._rows, self.schema))
+            self._rows = []
+
+    def table(self) -> pa.Table:
+        """Every row added so far, in order."""
+        self._flush()
+        return pa.Table.from_batches(self._batches, self.schema)
+
+
+class ArrowRows(Sequence[dict[str, Any]]):
+    """A parse's rows held as an Arrow table (a fraction of their size as dicts), read as dicts on demand.
+
+    :func:`rows_to_table` takes the table as it is; indexing and iterating convert rows back (for
+    tests and small days, not the landing's path).
+    """
+
+    def __init__(self, table: pa.Table) -> None:
+        self.table = table
+
+    def __len__(self) -> int:
+        return self.table.num_rows
+
+    @overload
+    def __getitem__(self, index: int) -> dict[str, Any]: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> list[dict[str, Any]]: ...
+
+    def __getitem__(self, index: int | slice) -> dict[str, Any] | list[dict[str, Any]]:
+        if isinstance(index, slice):
+            return [self[i] for i in range(*index.indices(len(self)))]
+        position = operator.index(index) + (len(self) if index < 0 else 0)
+        if not 0 <= position < len(self):
+            raise IndexError(f"row {index} of {len(self)}")
+        return self.table.slice(position, 1).to_pylist()[0]
+
+    def __iter__(self) -> Iterator[dict[str, Any]]:
+        for batch in self.table.to_batches(max_chunksize=BATCH_ROWS):
+            yield from batch.to_pylist()
+
+
+def rows_to_table(rows: Sequence[dict[str, Any]], schema: pa.Schema, source: str) -> pa.Table:
     """Parsed rows as a table with a raw table's fixed schema (stable across days), every row
-    labelled with where the partition came from (the ``source`` column)."""
-    columns = {name: [row.get(name) for row in rows] for name in schema.names if name != SOURCE_COLUMN}
-    columns[SOURCE_COLUMN] = [source] * len(rows)
-    return pa.Table.from_pydict(columns, schema=schema)
+    labelled with where the partition came from (the ``source`` column).
+
+    ``rows`` are dicts (a missing key is null) or :class:`ArrowRows`, whose columns are taken as
+    they are (no copy).
+    """
+    if isinstance(rows, ArrowRows):
+        data = rows.table
+    else:
+        data = pa.Table.from_batches([rows_to_batch(rows, row_schema(schema))])
+    label = pa.repeat(pa.scalar(source, pa.string()), data.num_rows)
+    return pa.Table.from_arrays(
+        [label if name == SOURCE_COLUMN else data[name] for name in schema.names], schema=schema
+    )
 
 
 def partition_dir(raw_root: Path, day: str, table: str) -> Path:

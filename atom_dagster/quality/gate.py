@@ -8,10 +8,12 @@ in the Dagster UI whichever source it came from.
 from __future__ import annotations
 
 import math
+from collections.abc import Collection
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
+import pyarrow as pa
 
 if TYPE_CHECKING:
     from atom_dagster.landing.spec import RawTable
@@ -171,8 +173,18 @@ def frame_for_suite(df: pd.DataFrame, suite) -> pd.DataFrame:
     gate's time and memory, for columns no expectation looks at. The column set is unchanged, so
     the schema expectation still sees every column.
     """
-    unread = [c for c in df.columns if c not in columns_read(suite)]
-    return df.assign(**dict.fromkeys(unread)) if unread else df
+    return values_only(df, columns_read(suite))
+
+
+def values_only(data: pd.DataFrame | pa.Table, keep: Collection[str]) -> pd.DataFrame:
+    """``data`` as a DataFrame with every column, in order, but the values only of ``keep`` (the
+    others null). From Arrow only ``keep`` is converted: list columns (tags, lineage) as Python
+    objects would cost more than all the rest of a day's landing."""
+    columns = list(data.column_names if isinstance(data, pa.Table) else data.columns)
+    unread = [c for c in columns if c not in keep]
+    if isinstance(data, pa.Table):
+        data = data.select([c for c in columns if c in keep]).to_pandas()
+    return data.assign(**dict.fromkeys(unread))[columns] if unread else data
 
 
 def _project_config():
@@ -186,7 +198,7 @@ def _project_config():
 
 def validate_table(
     table: RawTable,
-    df: pd.DataFrame,
+    data: pd.DataFrame | pa.Table,
     previous_rows: int | None = None,
     rejected: list[dict[str, Any]] | None = None,
     what: str | None = None,
@@ -194,7 +206,8 @@ def validate_table(
 ) -> ValidationOutcome:
     """Run a raw table's suite on its staged partition; parse rejections count as failures too.
 
-    With ``day`` (the partition) the table's ``day_expectations`` are added to the suite.
+    With ``day`` (the partition) the table's ``day_expectations`` are added to the suite. An Arrow
+    ``data`` is converted to pandas only in the columns the suite reads and the examples show.
     """
     suite = table.suite(table.columns, previous_rows)
     if day is not None and table.day_expectations is not None:
@@ -204,8 +217,10 @@ def validate_table(
         suite = gx.ExpectationSuite(
             name=suite.name, expectations=[*suite.expectations, *table.day_expectations(day)]
         )
+    if isinstance(data, pa.Table):
+        data = values_only(data, columns_read(suite) | set(table.example_columns))
     return validate_frame(
-        df,
+        data,
         suite,
         list(table.example_columns),
         rejected,

@@ -6,7 +6,7 @@ import gc
 
 import pytest
 
-from atom_dagster.landing.tables.hub_models import gc_paused
+from atom_dagster.landing.listing import gc_paused
 
 
 def test_the_collector_is_off_inside_and_restored_after_even_on_error():

@@ -14,9 +14,9 @@ from urllib.parse import urlencode
 
 import pytest
 
+from atom_dagster.landing.listing import read_listing
 from atom_dagster.landing.spec import ResolvedDay
 from atom_dagster.landing.tables import hub_new_models as table
-from atom_dagster.landing.tables.hub_models import read_listing
 from atom_dagster.landing.tables.hub_new_models import (
     MISSING_CREATED,
     NewModelsParse,
@@ -246,8 +246,8 @@ def test_parse_keeps_the_day_once_per_id_and_rejects_unusable_records(tmp_path):
 def test_select_day_counts_copies_once(tmp_path):
     day_path = write_day(tmp_path, [[listed(1, "2025-04-05T03:00:00Z")], [listed(1, "2025-04-05T03:00:00Z")]])
     report = NewModelsParse()
-    parsed, origin = read_listing(day_path, HUB_NEW_MODELS_DIR, report)
-    assert [r["model_uid"] for r in select_day(parsed, origin, DAY, report)] == [f"{1:024x}"]
+    listing = read_listing(day_path, HUB_NEW_MODELS_DIR, report)
+    assert [r["model_uid"] for r in select_day(listing, DAY, report)] == [f"{1:024x}"]
     assert report.duplicates_collapsed == 1
 
 

@@ -5,8 +5,10 @@ from __future__ import annotations
 from collections import Counter
 from datetime import UTC, date, datetime
 
+import pyarrow as pa
 import pytest
 
+from atom_dagster.landing.listing import HUB_MODEL_ROW_SCHEMA, merge_model_info
 from atom_dagster.landing.parse import (
     MAX_COUNT,
     ParseReport,
@@ -19,13 +21,13 @@ from atom_dagster.landing.parse import (
     is_valid_repo_id,
     json_type,
     latest_plausible_date,
-    merge_model_info,
     params_from_name,
     parse_hub_model,
     parse_timestamp,
     show,
     timestamp_from_epoch,
 )
+from atom_dagster.landing.write_audit_publish import rows_to_batch
 
 UID = "66e7c6d1f1f1f1f1f1f1f1f1"
 
@@ -513,13 +515,18 @@ def test_collapse_output_is_sorted_by_uid():
 # --- merge_model_info -------------------------------------------------------------------------
 
 
+def _merged(rows: list[dict], infos: dict[str, dict]) -> list[dict]:
+    table = pa.Table.from_batches([rows_to_batch(rows, HUB_MODEL_ROW_SCHEMA)])
+    return merge_model_info(table, infos).to_pylist()
+
+
 def test_merge_model_info_fills_children_by_uid():
     rows = [
         parse_hub_model(without(hub_object(_id="a", id="org/a"), "childrenModelCount")),
         parse_hub_model(without(hub_object(_id="b", id="org/b"), "childrenModelCount")),
     ]
     assert rows[0]["children_total"] is None
-    merge_model_info(rows, {"a": {"_id": "a", "childrenModelCount": {"adapter": 3, "merge": 2}}})
+    rows = _merged(rows, {"a": {"_id": "a", "childrenModelCount": {"adapter": 3, "merge": 2}}})
     assert (rows[0]["children_adapter"], rows[0]["children_merge"], rows[0]["children_finetune"]) == (3, 2, 0)
     assert rows[0]["children_total"] == 5
     assert rows[1]["children_total"] is None
@@ -528,7 +535,7 @@ def test_merge_model_info_fills_children_by_uid():
 
 def test_merge_model_info_keyed_by_uid_not_repo_id():
     rows = [parse_hub_model(hub_object(_id="a", id="zai-org/glm-4-9b-chat", childrenModelCount=None))]
-    merge_model_info(rows, {"THUDM/glm-4-9b-chat": {"childrenModelCount": {"finetune": 9}}})
+    rows = _merged(rows, {"THUDM/glm-4-9b-chat": {"childrenModelCount": {"finetune": 9}}})
     assert rows[0]["children_total"] is None
 
 

@@ -6,30 +6,37 @@ model, keyed by ``_id``) with children counts from ``hub/model_info/*`` (``GET /
 
 from __future__ import annotations
 
-import contextlib
-import gc
-from collections.abc import Iterator
+import functools
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from atom_dagster.assets.metadata import markdown_table
+from atom_dagster.landing.listing import (
+    HUB_MODEL_ROW_SCHEMA,
+    ORIGIN_COLUMNS,
+    TOO_DEEP,
+    Listing,
+    collapse,
+    invalid_parents,
+    merge_model_info,
+    read_listing,
+    without_origin,
+)
 from atom_dagster.landing.parse import (
     MAX_COUNT,
     ParseReport,
     RecordError,
     check_uid,
     children_counts,
-    collapse_duplicates,
-    display_id,
-    merge_model_info,
-    parse_hub_model,
 )
 from atom_dagster.landing.spec import RawTable, ResolvedDay, TableParse
-from atom_dagster.landing.write_audit_publish import SOURCE_COLUMN, rows_to_table
+from atom_dagster.landing.write_audit_publish import SOURCE_COLUMN, ArrowRows, rows_to_table
 from atom_dagster.quality.gate import max_rows_for, min_rows_for
 from atom_dagster.sources.archive import (
     HUB_MODEL_INFO_DIR,
@@ -50,98 +57,9 @@ ROLLING_30D_BASIS = "estimated_rolling_30d"
 REQUIRED_COUNTS_ROLLING_30D = {"downloads_30d": "downloads"}
 COUNT_SOURCES = {"downloads_30d": "downloads", "downloads_all_time": "downloadsAllTime", "likes": "likes"}
 COUNT_COLUMNS = tuple(COUNT_SOURCES)
-# A record whose JSON nests deeper than Python's recursion limit allows cannot be parsed: rejected.
-TOO_DEEP = "the record nests JSON too deeply to be read (a Hub model object is a few levels deep)"
 
-LINEAGE_TYPE = pa.list_(
-    pa.struct(
-        [
-            ("relation", pa.string()),
-            ("parent_id", pa.string()),
-            ("origin", pa.string()),
-            ("parent_valid", pa.bool_()),
-            ("reject_reason", pa.string()),
-        ]
-    )
-)
-
-RAW_HUB_MODELS_SCHEMA = pa.schema(
-    [
-        ("model_uid", pa.string()),
-        ("model_id", pa.string()),
-        ("author", pa.string()),
-        ("created_at", pa.timestamp("us", tz="UTC")),
-        ("last_modified", pa.timestamp("us", tz="UTC")),
-        ("downloads_30d", pa.int64()),
-        ("downloads_all_time", pa.int64()),
-        ("likes", pa.int64()),
-        ("pipeline_tag", pa.string()),
-        ("library_name", pa.string()),
-        ("tags", pa.list_(pa.string())),
-        ("gated", pa.string()),
-        ("license", pa.string()),
-        ("safetensors_total", pa.int64()),
-        ("gguf_total", pa.int64()),
-        ("name_params_b", pa.float64()),
-        ("lineage", LINEAGE_TYPE),
-        ("children_finetune", pa.int64()),
-        ("children_adapter", pa.int64()),
-        ("children_quantized", pa.int64()),
-        ("children_merge", pa.int64()),
-        ("children_total", pa.int64()),
-        (SOURCE_COLUMN, pa.string()),
-    ]
-)
+RAW_HUB_MODELS_SCHEMA = HUB_MODEL_ROW_SCHEMA.append(pa.field(SOURCE_COLUMN, pa.string()))
 COLUMNS = RAW_HUB_MODELS_SCHEMA.names
-
-
-def read_listing(
-    day_path: Path, subdir: str, report: ParseReport
-) -> tuple[list[dict], dict[int, tuple[str, int]]]:
-    """Parse every ``GET /api/models`` object under ``subdir`` with :func:`parse_hub_model`.
-
-    Returns the rows and, by ``id(row)``, the (file, position) each came from; records breaking a
-    rule go to ``report.rejected`` with file, position, reason and (when readable) the model id.
-    Shared by every raw table read from listing pages (``hub/models``, ``hub/new_models``).
-    """
-    parsed: list[dict] = []
-    origin: dict[int, tuple[str, int]] = {}  # id(row) -> (file, position), for messages
-    with gc_paused():
-        _read_records(day_path, subdir, report, parsed, origin)
-    return parsed, origin
-
-
-@contextlib.contextmanager
-def gc_paused() -> Iterator[None]:
-    """Python's cyclic garbage collector off for the block: parsing a day allocates millions of
-    containers that all stay alive (the day's rows), so its collections find nothing to free and
-    cost 15-20% of the parse (measured at 100K models)."""
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
-
-
-def _read_records(
-    day_path: Path, subdir: str, report: ParseReport, parsed: list[dict], origin: dict[int, tuple[str, int]]
-) -> None:
-    for record in iter_records(day_path, subdir):
-        report.records_read += 1
-        try:
-            row = parse_hub_model(record.obj, report.repairs)
-        except (RecordError, RecursionError) as exc:
-            reason = TOO_DEEP if isinstance(exc, RecursionError) else str(exc)
-            model_id = record.obj.get("id") if isinstance(record.obj, dict) else None
-            entry = {"file": record.file, "position": record.position, "reason": reason}
-            if isinstance(model_id, str) and model_id:
-                entry["id"] = display_id(model_id)
-            report.rejected.append(entry)
-            continue
-        origin[id(row)] = (record.file, record.position)
-        parsed.append(row)
 
 
 def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
@@ -149,14 +67,15 @@ def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
 
     Unreadable files raise :class:`ArchiveError`; unusable records (every rule of
     :mod:`atom_dagster.landing.parse`: types, id grammar, count and date bounds) are collected in
-    ``report.rejected`` with file, position and reason (the quality gate fails on them).
+    ``report.rejected`` with file, position and reason (the quality gate fails on them). The rows
+    (``report.rows``) are held as Arrow (:class:`ArrowRows`), sorted by ``_id``.
     """
     day_path = Path(day_path)
     if not day_path.is_dir():
         raise ArchiveError(f"{day_path}: no archived day here (expected a directory named YYYY-MM-DD).")
     manifest = open_day(day_path)  # a day lands only when signed (archive.open_day)
     report = ParseReport()
-    parsed, origin = read_listing(day_path, HUB_MODELS_DIR, report)
+    listing = read_listing(day_path, HUB_MODELS_DIR, report)
     if report.records_read == 0:
         pages = [p.name for p in sorted((day_path / HUB_MODELS_DIR).glob("*")) if p.is_file()]
         what = f"its {len(pages)} page file(s) hold no model" if pages else "it has no page files"
@@ -164,6 +83,22 @@ def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
             f"{day_path}: an empty day: {what} under {HUB_MODELS_DIR}/ (a capture that fetched nothing"
             " is not a day without models)."
         )
+    infos = read_model_info(day_path, report)
+    # Rebound: the listing as read is freed once its collapsed copy exists.
+    listing = Listing(merge_model_info(collapse(listing.table, report), infos), listing.files)
+    report.rejected += count_rejections(listing, required_counts(manifest))
+    # Kept in raw with parent_valid = false; fct_model_lineage drops the edge and
+    # agg_lineage_rejections counts it. Counted here so the partition's metadata shows it.
+    dropped = invalid_parents(listing.table)
+    if dropped:
+        report.repairs["lineage_invalid_parent_dropped"] += dropped
+    report.rows = ArrowRows(without_origin(listing.table))
+    return report, manifest
+
+
+def read_model_info(day_path: Path, report: ParseReport) -> dict[str, dict]:
+    """The day's ``GET /api/models/{id}`` objects by ``_id`` (a later one wins); unusable ones are
+    rejected in ``report`` (their children counts are checked here, merged later)."""
     infos: dict[str, dict] = {}
     for record in iter_records(day_path, HUB_MODEL_INFO_DIR):
         obj = record.obj
@@ -173,39 +108,55 @@ def parse_archive_day(day_path: Path) -> tuple[ParseReport, dict]:
             continue
         try:
             check_uid(obj["_id"], "model_info `_id`")
-            children_counts(obj.get("childrenModelCount"))  # merged below: its numbers are checked here
+            children_counts(obj.get("childrenModelCount"))  # merged later: its numbers are checked here
         except (RecordError, RecursionError) as exc:
             reason = TOO_DEEP if isinstance(exc, RecursionError) else str(exc)
             report.rejected.append({**where, "reason": reason})
             continue
         infos[obj["_id"]] = obj
-    report.rows = collapse_duplicates(parsed, report)
-    merge_model_info(report.rows, infos)
-    required = required_counts(manifest)
-    for row in report.rows:
-        file, position = origin[id(row)]
-        for column, field_name in COUNT_SOURCES.items():
-            value = row.get(column)
-            reason = None
-            if value is None and column in required:
-                reason = f"missing `{field_name}` (the daily-downloads marts need it; never loaded as null)"
-            elif value is not None and column not in required and column in REQUIRED_COUNTS:
-                reason = (
-                    f"`{field_name}` on a day the manifest says has none (downloads_basis"
-                    f" {ROLLING_30D_BASIS}): the day's counters are not of one kind"
-                )
-            elif value is not None and value < 0:
-                reason = f"`{field_name}` is negative ({value}); Hub counters are never below 0"
-            if reason:
-                report.rejected.append(
-                    {"file": file, "position": position, "id": row["model_id"], "reason": reason}
-                )
-        # Kept in raw with parent_valid = false; fct_model_lineage drops the edge and
-        # agg_lineage_rejections counts it. Counted here so the partition's metadata shows it.
-        dropped = sum(1 for edge in row["lineage"] if not edge["parent_valid"])
-        if dropped:
-            report.repairs["lineage_invalid_parent_dropped"] += dropped
-    return report, manifest
+    return infos
+
+
+def count_problem(column: str, value: int | None, required: dict[str, str]) -> str | None:
+    """Why a row's counter ``column`` cannot be loaded on a day whose required counters are
+    ``required`` (:func:`required_counts`), or None."""
+    field_name = COUNT_SOURCES[column]
+    if value is None and column in required:
+        return f"missing `{field_name}` (the daily-downloads marts need it; never loaded as null)"
+    if value is not None and column not in required and column in REQUIRED_COUNTS:
+        return (
+            f"`{field_name}` on a day the manifest says has none (downloads_basis"
+            f" {ROLLING_30D_BASIS}): the day's counters are not of one kind"
+        )
+    if value is not None and value < 0:
+        return f"`{field_name}` is negative ({value}); Hub counters are never below 0"
+    return None
+
+
+def _count_suspects(table: pa.Table, required: dict[str, str]) -> pa.ChunkedArray:
+    """Rows for which :func:`count_problem` may give a reason (the same cases, as Arrow masks)."""
+    masks = []
+    for column in COUNT_SOURCES:
+        values = table[column]
+        if column in required:
+            masks.append(pc.is_null(values))
+        elif column in REQUIRED_COUNTS:
+            masks.append(pc.is_valid(values))
+        masks.append(pc.fill_null(pc.less(values, 0), False))
+    return functools.reduce(pc.or_, masks)
+
+
+def count_rejections(listing: Listing, required: dict[str, str]) -> list[dict[str, Any]]:
+    """Every counter of the listing's rows that cannot be loaded, row by row in table order."""
+    table = listing.table
+    columns = ["model_id", *COUNT_SOURCES, *ORIGIN_COLUMNS]
+    suspects = table.filter(_count_suspects(table, required)).select(columns).to_pylist()
+    return [
+        {**listing.where(row), "id": row["model_id"], "reason": reason}
+        for row in suspects
+        for column in COUNT_SOURCES
+        if (reason := count_problem(column, row[column], required))
+    ]
 
 
 def required_counts(manifest: dict) -> dict[str, str]:
@@ -219,7 +170,7 @@ def required_counts(manifest: dict) -> dict[str, str]:
     )
 
 
-def to_arrow(rows: list[dict], source: str) -> pa.Table:
+def to_arrow(rows: Sequence[dict[str, Any]], source: str) -> pa.Table:
     """Rows from the parser as a ``raw/hub_models`` table."""
     return rows_to_table(rows, RAW_HUB_MODELS_SCHEMA, source)
 
@@ -315,6 +266,7 @@ RAW_TABLE = RawTable(
     suite=suite,
     example_columns=("model_uid", "model_id", "downloads_all_time"),
     metadata=metadata,
+    metadata_columns=("created_at", *PREVIEW_COLUMNS),
     rejected_what="record(s)",
     rejected_as="Hub models",
     compare_with_previous=True,

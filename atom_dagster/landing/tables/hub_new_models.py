@@ -15,6 +15,7 @@ a ``hub/new_models/`` folder (captured before the listing existed, history days)
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -22,18 +23,20 @@ from typing import Any
 import dagster as dg
 import pandas as pd
 import pyarrow as pa
+import pyarrow.compute as pc
 
 from atom_dagster.assets.metadata import markdown_table
-from atom_dagster.landing.parse import (
-    LINEAGE_RELATIONS,
-    MAX_COUNT,
-    ParseReport,
-    collapse_duplicates,
-    is_valid_repo_id,
-)
+from atom_dagster.landing.listing import ORIGIN_COLUMNS, Listing, collapse, read_listing
+from atom_dagster.landing.parse import LINEAGE_RELATIONS, MAX_COUNT, ParseReport, is_valid_repo_id
 from atom_dagster.landing.spec import RawTable, ResolvedDay, TableParse
-from atom_dagster.landing.tables.hub_models import read_listing
-from atom_dagster.landing.write_audit_publish import SOURCE_COLUMN, rows_to_table
+from atom_dagster.landing.write_audit_publish import (
+    BATCH_ROWS,
+    SOURCE_COLUMN,
+    ArrowRows,
+    BatchBuilder,
+    row_schema,
+    rows_to_table,
+)
 from atom_dagster.sources.archive import HUB_NEW_MODELS_DIR, open_day
 from atom_dagster.sources.hub_new_models import day_bounds
 
@@ -58,6 +61,19 @@ RAW_HUB_NEW_MODELS_SCHEMA = pa.schema(
     ]
 )
 COLUMNS = RAW_HUB_NEW_MODELS_SCHEMA.names
+# Raw columns taken as they are from the parsed listing rows (raw name: listing name); the rest are
+# derived (derived_columns).
+FROM_LISTING = {
+    "model_uid": "model_uid",
+    "model_id": "model_id",
+    "created_at": "created_at",
+    "pipeline_tag": "pipeline_tag",
+    "library_name": "library_name",
+    "tags": "tags",
+    "downloads": "downloads_30d",
+    "likes": "likes",
+}
+DERIVED_COLUMNS = ("namespace", "base_relation", "base_model_ids")
 
 
 @dataclass
@@ -89,54 +105,51 @@ def declared_base(lineage: list[dict[str, Any]]) -> tuple[str | None, list[str],
     return (relation if relation in LINEAGE_RELATIONS else None), ids, len(parents) - len(ids)
 
 
-def new_model_row(row: dict[str, Any], report: NewModelsParse | None = None) -> dict[str, Any]:
-    """A parsed listing row (:func:`~atom_dagster.landing.parse.parse_hub_model`) as a raw row."""
-    relation, base_ids, dropped = declared_base(row["lineage"])
+def derived_columns(
+    model_id: str, lineage: list[dict[str, Any]], report: NewModelsParse | None = None
+) -> dict[str, Any]:
+    """The raw columns a parsed listing row does not hold as they are: the namespace and the declared
+    base (:func:`declared_base`; the parents it drops are counted in ``report``)."""
+    relation, base_ids, dropped = declared_base(lineage)
     if report is not None:
         report.invalid_parents_dropped += dropped
-    model_id = row["model_id"]
-    return {
-        "model_uid": row["model_uid"],
-        "model_id": model_id,
-        "namespace": model_id.split("/", 1)[0] if "/" in model_id else None,
-        "created_at": row["created_at"],
-        "pipeline_tag": row["pipeline_tag"],
-        "library_name": row["library_name"],
-        "tags": row["tags"],
-        "base_relation": relation,
-        "base_model_ids": base_ids,
-        "downloads": row["downloads_30d"],
-        "likes": row["likes"],
-    }
+    namespace = model_id.split("/", 1)[0] if "/" in model_id else None
+    return {"namespace": namespace, "base_relation": relation, "base_model_ids": base_ids}
 
 
-def select_day(
-    parsed: list[dict[str, Any]], origin: dict[int, tuple[str, int]], day: str, report: NewModelsParse
-) -> list[dict[str, Any]]:
+def new_models_table(rows: pa.Table, report: NewModelsParse | None = None) -> pa.Table:
+    """Parsed listing rows (:func:`~atom_dagster.landing.parse.parse_hub_model`'s, as Arrow) as
+    ``raw/hub_new_models`` rows without ``source``: :data:`FROM_LISTING` as they are, the rest
+    from :func:`derived_columns`."""
+    schema = row_schema(RAW_HUB_NEW_MODELS_SCHEMA)
+    builder = BatchBuilder(pa.schema([schema.field(c) for c in DERIVED_COLUMNS]))
+    for batch in rows.select(["model_id", "lineage"]).to_batches(max_chunksize=BATCH_ROWS):
+        ids, lineages = batch["model_id"].to_pylist(), batch["lineage"].to_pylist()
+        for model_id, lineage in zip(ids, lineages, strict=True):
+            builder.add(derived_columns(model_id, lineage, report))
+    derived = builder.table()
+    columns = {new: rows[old] for new, old in FROM_LISTING.items()} | {c: derived[c] for c in DERIVED_COLUMNS}
+    return pa.Table.from_arrays([columns[name] for name in schema.names], schema=schema)
+
+
+def select_day(listing: Listing, day: str, report: NewModelsParse) -> ArrowRows:
     """Raw rows of the models created on ``day``, one per ``_id``; the rest rejected or counted.
 
-    ``parsed`` are listing rows with their (file, position) in ``origin``. A row without
+    ``listing`` holds the parsed listing rows with their (file, position). A row without
     ``createdAt`` is rejected (it cannot be placed on a day); copies of one ``_id`` collapse; a
     model created before or after the day is counted in ``report`` and dropped.
     """
-    dated = []
-    for row in parsed:
-        if row["created_at"] is None:
-            file, position = origin[id(row)]
-            entry = {"file": file, "position": position, "id": row["model_id"], "reason": MISSING_CREATED}
-            report.rejected.append(entry)
-        else:
-            dated.append(row)
-    start, end = day_bounds(day)
-    rows = []
-    for row in collapse_duplicates(dated, report):
-        if row["created_at"] < start:
-            report.created_before_day += 1
-        elif row["created_at"] >= end:
-            report.created_after_day += 1
-        else:
-            rows.append(new_model_row(row, report))
-    return rows
+    created = listing.table["created_at"]
+    undated = listing.table.filter(pc.is_null(created)).select(["model_id", *ORIGIN_COLUMNS])
+    for row in undated.to_pylist():
+        report.rejected.append({**listing.where(row), "id": row["model_id"], "reason": MISSING_CREATED})
+    dated = listing.table.filter(pc.is_valid(created)) if created.null_count else listing.table
+    dated = collapse(dated, report)
+    start, end = (pa.scalar(bound, created.type) for bound in day_bounds(day))
+    before, after = pc.less(dated["created_at"], start), pc.greater_equal(dated["created_at"], end)
+    report.created_before_day += pc.sum(before).as_py() or 0
+    report.created_after_day += pc.sum(after).as_py() or 0
+    return ArrowRows(new_models_table(dated.filter(pc.invert(pc.or_(before, after))), report))
 
 
 # --- reading an archived day ------------------------------------------------------------------
@@ -157,12 +170,11 @@ def parse_archive_day(day_path: Path, day: str) -> tuple[NewModelsParse | None, 
     if not pages:
         return None, manifest
     report = NewModelsParse(pages=len(pages))
-    parsed, origin = read_listing(day_path, HUB_NEW_MODELS_DIR, report)
-    report.rows = select_day(parsed, origin, day, report)
+    report.rows = select_day(read_listing(day_path, HUB_NEW_MODELS_DIR, report), day, report)
     return report, manifest
 
 
-def to_arrow(rows: list[dict[str, Any]], source: str) -> pa.Table:
+def to_arrow(rows: Sequence[dict[str, Any]], source: str) -> pa.Table:
     """Rows from the parser as a ``raw/hub_new_models`` table."""
     return rows_to_table(rows, RAW_HUB_NEW_MODELS_SCHEMA, source)
 
@@ -278,6 +290,7 @@ RAW_TABLE = RawTable(
     day_expectations=day_expectations,
     example_columns=("model_id", "created_at", "base_relation"),
     metadata=metadata,
+    metadata_columns=("base_relation", "base_model_ids"),
     rejected_what="record(s)",
     rejected_as="new Hub models",
     may_skip=True,
