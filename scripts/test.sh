@@ -36,4 +36,5 @@ fi
 export HF_HUB_DISABLE_TELEMETRY=1 DAGSTER_DISABLE_TELEMETRY=1 GX_ANALYTICS_ENABLED=False
 .venv/bin/ruff check .
 # Two workers (pytest-xdist; tests/conftest.py keeps each file, and tests/ui, on one worker).
-exec .venv/bin/python -m pytest -q -p no:cacheprovider -n 2 "$@"
+# The 15 slowest tests are listed, to keep the run within CI's 25-minute budget.
+exec .venv/bin/python -m pytest -q -p no:cacheprovider -n 2 --durations=15 "$@"

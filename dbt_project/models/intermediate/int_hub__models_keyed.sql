@@ -34,8 +34,10 @@
 -- days pins its `_id` (a new day may then give it one). A full build (the first, or --full-refresh)
 -- rebuilds every day; tests/faults/test_relanding.py checks the two give the same table.
 {%- set rebuild_from = keyed_rebuild_from() if is_incremental() else '1900-01-01' %}
+-- The keys of the rebuilt days' rows. The rules below run on these narrow columns; the wide rows
+-- (tags, lineage, ...) are joined once at the end, so no window sorts them.
 with rebuilt as (
-    select *, starts_with(raw_model_uid, 'id:') as is_surrogate
+    select raw_model_uid, snapshot_date, model_id, created_at, starts_with(raw_model_uid, 'id:') as is_surrogate
     from {{ ref('stg_hub__models') }}
     where snapshot_date >= date '{{ rebuild_from }}'
 ),
@@ -103,10 +105,10 @@ real_ids as (
 -- Surrogate rows to resolve: the rebuilt days', and stored ones whose `_id` no real sighting
 -- between their day and the rebuilt days pins.
 surrogates as (
-    select * exclude (is_surrogate) from rebuilt where is_surrogate
+    select raw_model_uid, snapshot_date, model_id, false as is_stored from rebuilt where is_surrogate
     {%- if is_incremental() %}
-    union all by name
-    select stored.* exclude (model_uid, model_uid_origin)
+    union all
+    select stored.raw_model_uid, stored.snapshot_date, stored.model_id, true as is_stored
     from {{ this }} as stored
     where stored.model_uid_origin <> 'hub_id'
         and stored.snapshot_date < date '{{ rebuild_from }}'
@@ -144,16 +146,36 @@ resolved as (
         on later.model_id = surrogate.model_id and surrogate.snapshot_date <= later.snapshot_date
 ),
 
-keyed as (
-    select * exclude (is_surrogate), false as is_surrogate, raw_model_uid as model_uid, 'hub_id' as model_uid_origin
+candidate_keys as (
+    select raw_model_uid, snapshot_date, false as is_stored, false as is_surrogate,
+        raw_model_uid as model_uid, 'hub_id' as model_uid_origin
     from kept
-    union all by name
-    select
-        * exclude (real_uid),
-        true as is_surrogate,
+    union all
+    select raw_model_uid, snapshot_date, is_stored, true as is_surrogate,
         coalesce(real_uid, raw_model_uid) as model_uid,
         case when real_uid is null then 'surrogate' else 'resolved_by_repo_id' end as model_uid_origin
     from resolved
+),
+
+keys as (
+    select * from candidate_keys
+    -- A day that had the repo both with its `_id` and under the surrogate keeps the `_id` row (then,
+    -- should two surrogates of one day resolve to the same `_id`, the first raw key, deterministically).
+    qualify row_number() over (partition by model_uid, snapshot_date order by is_surrogate, raw_model_uid) = 1
+),
+
+keyed as (
+    select keys.model_uid, keys.model_uid_origin, staged.*
+    from keys
+    inner join {{ ref('stg_hub__models') }} as staged using (raw_model_uid, snapshot_date)
+    where not keys.is_stored and staged.snapshot_date >= date '{{ rebuild_from }}'
+    {%- if is_incremental() %}
+    union all by name
+    select keys.model_uid, keys.model_uid_origin, stored.* exclude (model_uid, model_uid_origin)
+    from keys
+    inner join {{ this }} as stored using (raw_model_uid, snapshot_date)
+    where keys.is_stored
+    {%- endif %}
 )
 
 select
@@ -185,6 +207,3 @@ select
     children_total,
     capture_source
 from keyed
--- A day that had the repo both with its `_id` and under the surrogate keeps the `_id` row (then,
--- should two surrogates of one day resolve to the same `_id`, the first raw key, deterministically).
-qualify row_number() over (partition by model_uid, snapshot_date order by is_surrogate, raw_model_uid) = 1
