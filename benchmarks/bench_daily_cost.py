@@ -21,10 +21,8 @@ ratio of at most 1.3 for both. Not a test: nothing is asserted about time.
 from __future__ import annotations
 
 import argparse
-import shutil
 import statistics
 import sys
-import tempfile
 import time
 from datetime import date, timedelta
 from pathlib import Path
@@ -34,6 +32,7 @@ sys.path.insert(0, str(REPO))
 
 from benchmarks.bench_day import DERIVATIVES_PER_SCALE, FIRST_PARTY_APPROX, Run, measure  # noqa: E402
 from benchmarks.machine import machine  # noqa: E402
+from benchmarks.workdir import publish, work_dir  # noqa: E402
 
 START = date(2026, 3, 1)
 ATOM = str(REPO / ".venv/bin/atom")
@@ -124,17 +123,9 @@ def main() -> int:
     args = parser.parse_args()
     if args.days < 3:
         parser.error("--days must be at least 3")
-    work = args.keep or Path(tempfile.mkdtemp(prefix="atom-bench-daily-"))
-    work.mkdir(parents=True, exist_ok=True)
-    try:
+    with work_dir(args.keep, "atom-bench-daily-") as work:
         result = bench(args.models, args.days, args.reps, work)
-    finally:
-        if not args.keep:
-            shutil.rmtree(work, ignore_errors=True)
-    text = table(result, args.reps)
-    print(text)
-    if args.out:
-        args.out.write_text(text)
+    publish(table(result, args.reps), args.out)
     return 0
 
 

@@ -26,7 +26,6 @@ import shutil
 import statistics
 import subprocess
 import sys
-import tempfile
 import threading
 import time
 from dataclasses import dataclass
@@ -36,6 +35,7 @@ REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO))
 
 from benchmarks.machine import machine  # noqa: E402
+from benchmarks.workdir import publish, work_dir  # noqa: E402
 
 DAY = "2026-03-01"
 # The demo generator's catalogue holds ~850 first-party models; `scale` adds 400 derivatives each.
@@ -247,17 +247,9 @@ def main() -> int:
     args = parser.parse_args()
     results = []
     for n in args.models:
-        work = args.keep / str(n) if args.keep else Path(tempfile.mkdtemp(prefix=f"atom-bench-day-{n}-"))
-        work.mkdir(parents=True, exist_ok=True)
-        try:
+        with work_dir(args.keep / str(n) if args.keep else None, f"atom-bench-day-{n}-") as work:
             results.append(bench(n, args.reps, work))
-        finally:
-            if not args.keep:
-                shutil.rmtree(work, ignore_errors=True)
-    text = table(results, args.reps)
-    print(text)
-    if args.out:
-        args.out.write_text(text)
+    publish(table(results, args.reps), args.out)
     return 0 if all(r["totals_equal"] for r in results) else 1
 
 
