@@ -187,26 +187,33 @@ def stage_table(
     return Staged(table, events, staged, metadata), [], None
 
 
+# A full collection walks every object of the process (Dagster, Great Expectations, pandas: ~0.5 s
+# each time); worth it only when the rows it frees are many, not for a table of a few thousand.
+FULL_COLLECT_ROWS = 50_000
+
+
 def parse_and_stage(
     table: RawTable, resolved: ResolvedDay, day: str, raw_root: Path, log
 ) -> tuple[Staged | None, list[Any], str | None]:
     """Parse one table of the resolved day, then stage and validate it (:func:`stage_table`).
 
-    Its rows are freed on return, with the frames Great Expectations keeps in reference cycles,
-    and the memory Arrow's allocator keeps for reuse is given back: a million-model day's tables
-    are ~1 GB, and the next table and the dbt build need none of it.
+    Its rows are freed on return; for a large table also the frames Great Expectations keeps in
+    reference cycles, and the memory Arrow's allocator keeps for reuse is given back: a
+    million-model day's tables are ~1 GB, and the next table and the dbt build need none of it.
     """
     try:
         parsed = table.parse(resolved, day)
     except ArchiveError as exc:
         checks, message = _unreadable([table], day, exc)
         return None, checks, message
+    large = len(parsed.rows) >= FULL_COLLECT_ROWS
     try:
         return stage_table(table, resolved, parsed, day, raw_root, log)
     finally:
         del parsed
-        gc.collect()
-        pa.default_memory_pool().release_unused()
+        if large:
+            gc.collect()
+            pa.default_memory_pool().release_unused()
 
 
 def _promote(item: Staged, day: str, raw_root: Path) -> list[Any]:
