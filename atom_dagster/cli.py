@@ -292,7 +292,9 @@ def cmd_docs(args) -> int:
             "127.0.0.1",
             "--no-browser",
         ]
-        return _run_until_signalled(serve, env, DBT_PROJECT_DIR)
+        # A file server has nothing to finish: a short grace, so that it is stopped well before
+        # whoever stops atom gives up waiting and kills atom alone (dbt runs in its own group).
+        return _run_until_signalled(serve, env, DBT_PROJECT_DIR, grace=3.0)
     return 0
 
 
