@@ -5,8 +5,16 @@ of both for every statement: ~5 connections per stored event, ~16 ms an event on
 a dbt build stores over a thousand events (materializations, planned materializations, checks).
 This subclass keeps one engine (with one idle pooled connection) per shard: the index shard and the
 few most recent run shards, so a long-lived process that reads many runs (the UI) holds a bounded
-number of open files. Storage layout, transactions and durability are Dagster's own
-(each event is still one committed transaction); only the connection handling changes.
+number of open files. Storage layout and transactions are Dagster's own (each event is still one
+committed transaction); the connection handling changes, and how a commit reaches the disk:
+
+Dagster's files are in WAL mode with SQLite's default ``synchronous=FULL``, an fsync per commit:
+~10 ms on this machine's disk, two commits an event (run shard and index), so ~20 s of a small
+day's ~2,300 events were fsyncs. These connections use ``synchronous=NORMAL``, SQLite's
+recommended setting for WAL: a commit is written to the log without an fsync (the log is synced at
+checkpoints). A killed process loses nothing and the files never corrupt; a power cut or OS crash
+may lose the last events before it (the raw Parquet and the warehouse keep their own fsyncs).
+Whoever needs every event on disk runs Dagster on PostgreSQL (``ATOM_DAGSTER_PG_URL``).
 """
 
 from __future__ import annotations
@@ -18,12 +26,19 @@ from collections.abc import Iterator
 from typing import Any
 
 from dagster._core.storage.event_log.sqlite.sqlite_event_log import SqliteEventLogStorage
-from sqlalchemy import create_engine
+from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Connection, Engine
 from sqlalchemy.pool import QueuePool
 
 SQLITE_BUSY_TIMEOUT_SECONDS = 15  # as Dagster's storage waits on a locked file
 OPEN_RUN_SHARDS = 4
+
+
+def _commit_without_fsync(dbapi_connection: Any, _record: Any) -> None:
+    """``synchronous=NORMAL`` on a new connection (a per-connection setting; see the module doc)."""
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.close()
 
 
 class PooledSqliteEventLogStorage(SqliteEventLogStorage):
@@ -51,6 +66,7 @@ class PooledSqliteEventLogStorage(SqliteEventLogStorage):
                 max_overflow=8,  # a nested use (Dagster opens one inside another) gets its own
                 connect_args={"timeout": SQLITE_BUSY_TIMEOUT_SECONDS},
             )
+            event.listen(engine, "connect", _commit_without_fsync)
         self._engines[shard] = engine  # most recently used last
         runs = [name for name in self._engines if name != "index"]
         for name in runs[:-OPEN_RUN_SHARDS]:

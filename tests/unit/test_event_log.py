@@ -88,3 +88,34 @@ def test_an_earlier_atom_config_is_upgraded_and_a_users_own_is_kept(tmp_path):
     (own / "dagster.yaml").write_text("telemetry:\n  enabled: false\n")
     assert "PooledSqliteEventLogStorage" in ensure_instance_config(earlier).read_text()
     assert ensure_instance_config(own).read_text() == "telemetry:\n  enabled: false\n"
+
+
+def test_its_connections_commit_without_an_fsync_and_a_killed_writer_loses_nothing(tmp_path):
+    """synchronous=NORMAL (WAL) on every pooled connection; what a process stored before it was
+    killed (no dispose, no checkpoint) is read back by a fresh storage."""
+    import multiprocessing
+    import os
+    import signal
+
+    pooled = PooledSqliteEventLogStorage(str(tmp_path))
+    pooled.store_event(_materialization("run-a", "asset", 0))
+    for shard in ("index", "run-a"):
+        with pooled._connect(shard) as conn:
+            assert conn.exec_driver_sql("PRAGMA synchronous").scalar() == 1  # NORMAL
+            assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
+    pooled.dispose()
+
+    def write_then_die() -> None:
+        child = PooledSqliteEventLogStorage(str(tmp_path))
+        for i in range(1, 21):
+            child.store_event(_materialization("run-a", "asset", i))
+        os.kill(os.getpid(), signal.SIGKILL)
+
+    process = multiprocessing.get_context("fork").Process(target=write_then_die)
+    process.start()
+    process.join(60)
+    assert process.exitcode == -signal.SIGKILL
+    stock = SqliteEventLogStorage(str(tmp_path))
+    logs = stock.get_logs_for_run("run-a")
+    assert [e.asset_materialization.metadata["value"].value for e in logs] == list(range(21))
+    stock.dispose()
