@@ -114,7 +114,7 @@ def _report(settings, summary) -> int:
     for line in group_failures(summary.failed):
         print(line)
     print(f"Warehouse (DuckDB): {settings.warehouse_path}")
-    print(f"Raw Parquet:        {settings.raw_dir}")
+    print(f"Raw Parquet:        {settings.raw_location}")
     if summary.landed:
         report = settings.data_dir / "report" / summary.landed[-1] / "index.html"
         if report.exists():

@@ -7,9 +7,14 @@ tests call :func:`build_definitions` with their own settings.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import Any
+
 import dagster as dg
 from dagster_duckdb import DuckDBResource
 
+from atom_dagster import storage
 from atom_dagster.assets.dbt_models import ModelVarsConfig, build_dbt_assets, dbt_project, dbt_resource
 from atom_dagster.assets.ecosystem_report import ReportConfig, build_report_asset
 from atom_dagster.assets.raw_tables import RawDataConfig, build_raw_asset
@@ -21,10 +26,26 @@ from atom_dagster.sources.hub_source import HubSnapshotSource
 from atom_dagster.sources.openrouter_source import OpenRouterSource
 
 
+class WarehouseResource(DuckDBResource):
+    """The warehouse, whose staging views read the raw Parquet: on an object store (``raw_location``
+    an ``s3://`` URL) through the fsspec filesystem registered on each connection, as dbt's
+    profile registers it (DuckDB's own httpfs extension is not used)."""
+
+    raw_location: str = ""
+
+    @contextmanager
+    def get_connection(self) -> Iterator[Any]:
+        with super().get_connection() as con:
+            storage.register_filesystem(con, self.raw_location)
+            yield con
+
+
 def warehouse_resource(settings: Settings) -> DuckDBResource:
     """Dagster's side of the warehouse: read-only (dbt is its one writer)."""
-    return DuckDBResource(
-        database=str(settings.warehouse_path), connection_config={"access_mode": "READ_ONLY"}
+    return WarehouseResource(
+        database=str(settings.warehouse_path),
+        connection_config={"access_mode": "READ_ONLY"},
+        raw_location=settings.raw_location,
     )
 
 
@@ -46,6 +67,7 @@ def build_resources(settings: Settings, environ: dict[str, str] | None = None) -
         "hub_source": HubSnapshotSource(
             mode=settings.source,
             archive_dir=str(settings.archive_dir),
+            archive_url=settings.archive_url,
             endpoint=settings.hf_endpoint,
             token=_secret(HF_TOKEN_VAR, settings.hf_token, environ) if live else None,
             tracked_orgs_filter=settings.tracked_orgs,
@@ -60,10 +82,11 @@ def build_resources(settings: Settings, environ: dict[str, str] | None = None) -
         "openrouter_source": OpenRouterSource(
             mode=settings.source,
             archive_dir=str(settings.archive_dir),
+            archive_url=settings.archive_url,
             # Optional (rankings only).
             api_key=_secret(OPENROUTER_KEY_VAR, settings.openrouter_api_key, environ) if live else None,
         ),
-        "raw_data": RawDataConfig(raw_dir=str(settings.raw_dir)),
+        "raw_data": RawDataConfig(raw_dir=settings.raw_location),
         "report_config": ReportConfig(data_dir=str(settings.data_dir)),
         "warehouse": warehouse_resource(settings),
         "dbt": dbt_resource(),

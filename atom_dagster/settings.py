@@ -7,7 +7,9 @@ Dagster's lazy definitions build them when the code location loads, and everythi
 (resources, dbt, child processes) gets them as arguments.
 
 Every path derives from ``ATOM_DATA_DIR``, so Dagster (run from the repo root) and dbt (run with
-cwd = ``dbt_project/``) agree on one absolute warehouse path: dbt receives it as a var.
+cwd = ``dbt_project/``) agree on one absolute warehouse path: dbt receives it as a var. The raw
+Parquet and the archive may instead live on an object store (``ATOM_RAW_URL``,
+``ATOM_ARCHIVE_URL``: ``s3://bucket/prefix``, :mod:`atom_dagster.storage`).
 """
 
 from __future__ import annotations
@@ -23,6 +25,8 @@ from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
 from dotenv import dotenv_values
+
+from atom_dagster.storage import parse_url
 
 REPO_ROOT = Path(__file__).resolve().parent.parent
 DBT_PROJECT_DIR = REPO_ROOT / "dbt_project"
@@ -85,6 +89,11 @@ class Settings:
     hf_token: str | None = field(default=None, repr=False)
     openrouter_api_key: str | None = field(default=None, repr=False)
     dagster_pg_url: str | None = field(default=None, repr=False)  # ATOM_DAGSTER_PG_URL
+    # ATOM_RAW_URL: the raw Parquet on an object store (s3://bucket/prefix) instead of raw_dir.
+    raw_url: str | None = None
+    # ATOM_ARCHIVE_URL: the archive on an object store; archive_dir then holds local copies of its
+    # days (replays read those) and the captures published to it.
+    archive_url: str | None = None
 
     @property
     def history_enabled(self) -> bool:
@@ -93,6 +102,11 @@ class Settings:
     @property
     def raw_dir(self) -> Path:
         return self.data_dir / "raw"
+
+    @property
+    def raw_location(self) -> str:
+        """Where the raw Parquet is read and written: ``raw_url``, else the folder ``raw_dir``."""
+        return self.raw_url or str(self.raw_dir)
 
     @property
     def warehouse_path(self) -> Path:
@@ -128,7 +142,7 @@ class Settings:
     def dbt_vars(self) -> dict[str, str]:
         """What dbt needs as ``--vars``: the paths (profiles.yml and the raw sources read them) and
         :meth:`model_vars`."""
-        return {"warehouse_path": str(self.warehouse_path), "raw_dir": str(self.raw_dir), **self.model_vars()}
+        return {"warehouse_path": str(self.warehouse_path), "raw_dir": self.raw_location, **self.model_vars()}
 
     def child_env(self, base: Mapping[str, str] | None = None) -> dict[str, str]:
         """The environment for a child process (``dagster dev``, ``dbt docs``): these settings as
@@ -158,6 +172,9 @@ class Settings:
             env["ATOM_TRACKED_ORGS"] = self.tracked_orgs
         if self.dagster_pg_url is not None:  # dagster.yaml names the variable, not the URL
             env[DAGSTER_PG_URL_VAR] = self.dagster_pg_url
+        for name, url in (("ATOM_RAW_URL", self.raw_url), ("ATOM_ARCHIVE_URL", self.archive_url)):
+            if url is not None:
+                env[name] = url
         return env
 
 
@@ -216,6 +233,11 @@ def _choice(env: Mapping[str, str], name: str, default: str, allowed: tuple[str,
     return value
 
 
+def _url(env: Mapping[str, str], name: str) -> str | None:
+    value = (env.get(name) or "").strip()
+    return parse_url(value, name) if value else None
+
+
 def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     """Settings from ``env`` (default: the environment over ``.env``), with documented defaults.
 
@@ -271,4 +293,6 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         hf_token=env.get(HF_TOKEN_VAR) or None,
         openrouter_api_key=env.get(OPENROUTER_KEY_VAR) or None,
         dagster_pg_url=parse_pg_url(env.get(DAGSTER_PG_URL_VAR)),
+        raw_url=_url(env, "ATOM_RAW_URL"),
+        archive_url=_url(env, "ATOM_ARCHIVE_URL"),
     )

@@ -33,7 +33,16 @@ def pytest_configure(config):
 
 # Folders whose files run whole backfills (a minute or more each) go first, so that the two
 # workers of pytest-xdist are not left with one long file at the end; unit tests fill the gaps.
-_HEAVY_FIRST = ("tests/faults/", "tests/e2e/", "tests/metrics/", "tests/deploy/", "tests/ui/")
+# tests/spark (one file: landing, then a dbt build on each engine, minutes on Spark) goes very first.
+_HEAVY_FIRST = (
+    "tests/spark/",
+    "tests/faults/",
+    "tests/e2e/",
+    "tests/metrics/",
+    "tests/storage/",  # one backfill with a dbt build, on a local S3 server
+    "tests/deploy/",
+    "tests/ui/",
+)
 
 
 def _weight(item: pytest.Item) -> int:

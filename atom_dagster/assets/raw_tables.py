@@ -24,7 +24,6 @@ import warnings
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from itertools import groupby
-from pathlib import Path
 from typing import Any
 
 import dagster as dg
@@ -35,6 +34,7 @@ from atom_dagster.landing.spec import CaptureUnit, RawTable, ResolvedDay, TableP
 from atom_dagster.quality.gate import validate_table
 from atom_dagster.sources.archive import ArchiveError
 from atom_dagster.sources.errors import SourceUnavailable
+from atom_dagster.storage import Location, as_location
 
 CHECK_NAME = "raw_partition_valid"
 AVAILABLE_CHECK = "source_data_available"
@@ -55,7 +55,7 @@ UNITS = {
 
 
 class RawDataConfig(dg.ConfigurableResource):
-    """Where raw Parquet partitions live (``$ATOM_DATA_DIR/raw``)."""
+    """Where raw Parquet partitions live (``$ATOM_DATA_DIR/raw``, or ``$ATOM_RAW_URL`` on S3)."""
 
     raw_dir: str
 
@@ -133,12 +133,12 @@ class Staged:
 
     table: RawTable
     events: list[Any]  # what to report once the day is promoted (materialization, passed checks)
-    path: Path | None = None  # the staged file (None for a table skipped for lack of data)
+    path: Location | None = None  # the staged file (None for a table skipped for lack of data)
     metadata: dict[str, Any] = field(default_factory=dict)
 
 
 def stage_table(
-    table: RawTable, resolved: ResolvedDay, parsed: TableParse, day: str, raw_root: Path, log
+    table: RawTable, resolved: ResolvedDay, parsed: TableParse, day: str, raw_root: Location, log
 ) -> tuple[Staged | None, list[Any], str | None]:
     """Stage and validate one table's partition.
 
@@ -193,7 +193,7 @@ FULL_COLLECT_ROWS = 50_000
 
 
 def parse_and_stage(
-    table: RawTable, resolved: ResolvedDay, day: str, raw_root: Path, log
+    table: RawTable, resolved: ResolvedDay, day: str, raw_root: Location, log
 ) -> tuple[Staged | None, list[Any], str | None]:
     """Parse one table of the resolved day, then stage and validate it (:func:`stage_table`).
 
@@ -216,7 +216,7 @@ def parse_and_stage(
             pa.default_memory_pool().release_unused()
 
 
-def _promote(item: Staged, day: str, raw_root: Path) -> list[Any]:
+def _promote(item: Staged, day: str, raw_root: Location) -> list[Any]:
     if item.path is None:  # skipped: nothing to write, the skip is reported as it is
         return item.events
     final = wap.promote(item.path, raw_root, day, item.table.name)
@@ -238,7 +238,7 @@ def _withheld(item: Staged, day: str, failed: list[str]) -> Any:
     return _check(item.table, False, {"not_promoted": True}, reason, severity=dg.AssetCheckSeverity.WARN)
 
 
-def land_day(work: list[tuple[list[RawTable], Any]], day: str, raw_root: Path, log) -> Iterator[Any]:
+def land_day(work: list[tuple[list[RawTable], Any]], day: str, raw_root: Location, log) -> Iterator[Any]:
     """Land a day's raw tables together (``work``: each unit's tables and source): each source resolves
     the day once, every table is
     parsed, staged and validated, and only if all pass is any promoted; else none is, and the step
@@ -327,7 +327,7 @@ def build_raw_asset(
             (list(group), getattr(context.resources, units[unit].resource_key))
             for unit, group in groupby(selected, key=lambda t: t.unit)
         ]
-        raw_root = Path(context.resources.raw_data.raw_dir)
+        raw_root = as_location(context.resources.raw_data.raw_dir)  # a folder, or an s3:// URL
         yield from land_day(work, context.partition_key, raw_root, context.log)
 
     return _land

@@ -4,6 +4,14 @@ A partition is written to a staging file, validated, and only then moved into
 ``raw/<table>/snapshot_date=YYYY-MM-DD/data.parquet`` with one atomic rename, so a failure at any
 point leaves the previous good partition in place.
 
+On an object store (``raw_root`` an ``s3://`` URL, :mod:`atom_dagster.storage`) the staged file is
+uploaded under ``raw/.staging/<table>/<day>/<attempt>/`` (which the readers' glob
+``raw/<table>/*/*.parquet`` never matches) and published by one server-side copy to the
+partition's key. A partition is one object and an object is replaced whole, so that copy is the
+publish: readers (dbt's DuckDB, and :func:`previous_partition_rows`) see the previous object or
+the new one, and a run killed before it leaves the previous partition in place for the next run
+to replace.
+
 Concurrency: staging a partition takes an exclusive lock on it (``raw/.locks/<table>/<day>.lock``)
 until it is promoted or discarded, so two runs landing the same partition at once take turns
 (the second waits, up to ``LOCK_TIMEOUT`` seconds) and never promote each other's half-written
@@ -12,10 +20,13 @@ file. The lock dies with its process, so a crashed run never blocks the next one
 
 from __future__ import annotations
 
+import hashlib
 import operator
 import os
 import shutil
+import tempfile
 import threading
+import uuid
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any, overload
@@ -24,7 +35,9 @@ import pandas as pd
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from atom_dagster import storage
 from atom_dagster.locks import FileLock, LockTimeout, acquire
+from atom_dagster.storage import Location
 
 DATA_FILE = "data.parquet"
 # How long a run waits for another run landing the same partition before giving up.
@@ -39,8 +52,8 @@ class PartitionBusy(RuntimeError):
     """Another run kept the partition's landing lock for longer than the wait allowed."""
 
 
-# Locks this process holds, by staged path: staging the same partition again re-uses the lock.
-_HELD: dict[Path, FileLock] = {}
+# Locks this process holds, by staged location: staging the same partition again re-uses the lock.
+_HELD: dict[str, FileLock] = {}
 _HELD_GUARD = threading.Lock()
 
 
@@ -129,22 +142,44 @@ def rows_to_table(rows: Sequence[dict[str, Any]], schema: pa.Schema, source: str
     )
 
 
-def partition_dir(raw_root: Path, day: str, table: str) -> Path:
-    return Path(raw_root) / table / f"snapshot_date={day}"
+def _root(raw_root: Location) -> Location:
+    return raw_root if storage.is_remote(raw_root) else Path(raw_root)
 
 
-def staging_path(raw_root: Path, day: str, table: str) -> Path:
+def _key(staged: Location) -> str:
+    """What a held lock is filed under: the staged file, or on an object store the partition's
+    staging folder (each attempt stages into a folder of its own inside it)."""
+    return str(staged).rsplit("/", 2)[0] if storage.is_remote(staged) else str(Path(staged))
+
+
+def partition_dir(raw_root: Location, day: str, table: str) -> Location:
+    return storage.join(_root(raw_root), table, f"snapshot_date={day}")
+
+
+def staging_path(raw_root: Location, day: str, table: str) -> Location:
     # Outside the table folder so dbt's glob never sees a staged file.
-    return Path(raw_root) / ".staging" / table / day / DATA_FILE
+    return storage.join(_root(raw_root), ".staging", table, day, DATA_FILE)
 
 
-def lock_path(raw_root: Path, day: str, table: str) -> Path:
+def _attempt_path(raw_root: Location, day: str, table: str) -> str:
+    # On an object store each attempt stages under a name of its own: a run publishes the object it
+    # validated, never one another run (on another machine, which no lock reaches) put there since.
+    attempt = f"{os.getpid()}-{uuid.uuid4().hex[:12]}"
+    return f"{str(staging_path(raw_root, day, table)).rsplit('/', 1)[0]}/{attempt}/{DATA_FILE}"
+
+
+def lock_path(raw_root: Location, day: str, table: str) -> Path:
+    if storage.is_remote(raw_root):
+        # An object store has no lock: runs on this machine take turns through a local lock file
+        # named after the URL (runs on other machines are not kept apart; docs/deploy.md).
+        digest = hashlib.sha256(str(raw_root).encode()).hexdigest()[:16]
+        return Path(tempfile.gettempdir()) / "atom-locks" / digest / table / f"{day}.lock"
     return Path(raw_root) / ".locks" / table / f"{day}.lock"
 
 
-def _acquire(raw_root: Path, day: str, table: str, staged: Path, timeout: float) -> None:
+def _acquire(raw_root: Location, day: str, table: str, staged: Location, timeout: float) -> None:
     with _HELD_GUARD:
-        if staged in _HELD:
+        if _key(staged) in _HELD:
             return
     path = lock_path(raw_root, day, table)
     try:
@@ -156,12 +191,12 @@ def _acquire(raw_root: Path, day: str, table: str, staged: Path, timeout: float)
             " Retry when it finishes."
         ) from None
     with _HELD_GUARD:
-        _HELD[staged] = lock
+        _HELD[_key(staged)] = lock
 
 
-def _release(staged: Path) -> None:
+def _release(staged: Location) -> None:
     with _HELD_GUARD:
-        lock = _HELD.pop(Path(staged), None)
+        lock = _HELD.pop(_key(staged), None)
     if lock is not None:
         lock.release()
 
@@ -175,54 +210,75 @@ def fsync_path(path: Path) -> None:
         os.close(fd)
 
 
+def _write_parquet(table_data: pa.Table, path: Path) -> None:
+    """Write ``path`` through ``<path>.tmp``, flushed to disk, and one rename: complete or absent."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(path.name + ".tmp")
+    # Deterministic bytes: same input, same file (no timestamps in Parquet metadata).
+    pq.write_table(table_data, tmp, compression="zstd", write_statistics=True)
+    with open(tmp, "rb+") as fh:
+        os.fsync(fh.fileno())  # the bytes are on disk before any rename publishes them
+    os.replace(tmp, path)
+
+
 def stage(
-    raw_root: Path, day: str, table_data: pa.Table, table: str, lock_timeout: float | None = None
-) -> Path:
+    raw_root: Location, day: str, table_data: pa.Table, table: str, lock_timeout: float | None = None
+) -> Location:
     """Write the partition to its staging file (replacing an earlier staged attempt).
 
     Takes the partition's landing lock (waiting for another run landing it); released by
-    :func:`promote` or :func:`discard`. The staged file is complete or absent, never half written.
+    :func:`promote` or :func:`discard`. The staged file is complete or absent, never half written
+    (on an object store: written locally, then uploaded as one object).
     """
-    path = staging_path(raw_root, day, table)
+    remote = storage.is_remote(raw_root)
+    path = _attempt_path(raw_root, day, table) if remote else staging_path(raw_root, day, table)
     _acquire(raw_root, day, table, path, LOCK_TIMEOUT if lock_timeout is None else lock_timeout)
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_name(path.name + ".tmp")
-        # Deterministic bytes: same input, same file (no timestamps in Parquet metadata).
-        pq.write_table(table_data, tmp, compression="zstd", write_statistics=True)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())  # the bytes are on disk before any rename publishes them
-        os.replace(tmp, path)
+        if remote:
+            # Attempts of runs killed before publishing: nothing reads them, this run replaces them.
+            storage.remove_tree(_key(path))
+            with tempfile.TemporaryDirectory(prefix="atom-stage-") as scratch:
+                local = Path(scratch) / DATA_FILE
+                _write_parquet(table_data, local)
+                storage.put_file(local, str(path))
+        else:
+            _write_parquet(table_data, path)
     except BaseException:
         _release(path)
         raise
     return path
 
 
-def promote(staged: Path, raw_root: Path, day: str, table: str) -> Path:
-    """Move a validated staged file into place with one atomic rename."""
+def promote(staged: Location, raw_root: Location, day: str, table: str) -> Location:
+    """Publish a validated staged file: one atomic rename (local), one object copy (object store)."""
     try:
-        final_dir = partition_dir(raw_root, day, table)
-        final_dir.mkdir(parents=True, exist_ok=True)
-        final = final_dir / DATA_FILE
-        os.replace(staged, final)
-        fsync_path(final_dir)
-        shutil.rmtree(staged.parent, ignore_errors=True)
+        final = storage.join(partition_dir(raw_root, day, table), DATA_FILE)
+        if storage.is_remote(staged):
+            storage.copy(str(staged), str(final))
+            storage.remove_tree(str(staged).rsplit("/", 1)[0])
+        else:
+            final.parent.mkdir(parents=True, exist_ok=True)
+            os.replace(staged, final)
+            fsync_path(final.parent)
+            shutil.rmtree(Path(staged).parent, ignore_errors=True)
     finally:
         _release(staged)
     return final
 
 
-def discard(staged: Path) -> None:
+def discard(staged: Location) -> None:
     """Drop a staged file that failed validation."""
     try:
-        shutil.rmtree(Path(staged).parent, ignore_errors=True)
+        if storage.is_remote(staged):
+            storage.remove_tree(str(staged).rsplit("/", 1)[0])
+        else:
+            shutil.rmtree(Path(staged).parent, ignore_errors=True)
     finally:
-        _release(Path(staged))
+        _release(staged)
 
 
 def previous_partition_rows(
-    raw_root: Path, day: str, table: str, source: str | None = None
+    raw_root: Location, day: str, table: str, source: str | None = None
 ) -> tuple[str, int] | None:
     """The latest promoted partition before ``day`` and its row count (for the collapse check).
 
@@ -231,19 +287,14 @@ def previous_partition_rows(
     history days, captures (live, archive, demo: the tracked organizations' own listing) with
     captures. Otherwise the first live day after a history backfill would look like a collapse.
     """
-    base = Path(raw_root) / table
-    if not base.is_dir():
-        return None
-    days = sorted(
-        p.name.removeprefix("snapshot_date=")
-        for p in base.iterdir()
-        if p.name.startswith("snapshot_date=") and (p / DATA_FILE).exists()
-    )
+    promoted = storage.glob(storage.join(_root(raw_root), table), f"snapshot_date=*/{DATA_FILE}")
+    days = sorted(str(path).rsplit("/", 2)[-2].removeprefix("snapshot_date=") for path in promoted)
     for prev in reversed([d for d in days if d < day]):
-        path = partition_dir(raw_root, prev, table) / DATA_FILE
-        rows = pq.ParquetFile(path).metadata.num_rows
-        if source is None or rows == 0 or _is_history(_partition_source(path)) == _is_history(source):
-            return prev, rows
+        with storage.open_binary(storage.join(partition_dir(raw_root, prev, table), DATA_FILE)) as fh:
+            parquet = pq.ParquetFile(fh)
+            rows = parquet.metadata.num_rows
+            if source is None or rows == 0 or _is_history(_partition_source(parquet)) == _is_history(source):
+                return prev, rows
     return None
 
 
@@ -251,15 +302,18 @@ def _is_history(source: str | None) -> bool:
     return source == "history"
 
 
-def _partition_source(path: Path) -> str | None:
+def _partition_source(parquet: pq.ParquetFile) -> str | None:
     """The ``source`` of a promoted partition (one label per partition; None for older files)."""
-    if SOURCE_COLUMN not in pq.ParquetFile(path).schema_arrow.names:
+    if SOURCE_COLUMN not in parquet.schema_arrow.names or parquet.metadata.num_rows == 0:
         return None
-    column = pq.read_table(path, columns=[SOURCE_COLUMN]).column(0)
+    column = parquet.read_row_group(0, columns=[SOURCE_COLUMN]).column(0)
     return column[0].as_py() if len(column) else None
 
 
-def read_partition(raw_root: Path, day: str, table: str) -> pd.DataFrame | None:
+def read_partition(raw_root: Location, day: str, table: str) -> pd.DataFrame | None:
     """A promoted partition as a DataFrame, or None."""
-    path = partition_dir(raw_root, day, table) / DATA_FILE
-    return pq.read_table(path).to_pandas() if path.exists() else None
+    path = storage.join(partition_dir(raw_root, day, table), DATA_FILE)
+    if not storage.exists(path):
+        return None
+    with storage.open_binary(path) as fh:
+        return pq.read_table(fh).to_pandas()

@@ -34,6 +34,7 @@ from atom_dagster.settings import (
 )
 from atom_dagster.sources.archive import HUB_MODELS_DIR, day_dir, read_manifest, replay_label
 from atom_dagster.sources.errors import SourceUnavailable
+from atom_dagster.storage import synced_day
 
 __all__ = ["HubSnapshotSource", "ResolvedDay", "SourceUnavailable"]
 
@@ -43,6 +44,8 @@ class HubSnapshotSource(dg.ConfigurableResource):
 
     mode: str = SOURCE_ARCHIVE
     archive_dir: str
+    # ATOM_ARCHIVE_URL: the archive on an object store; archive_dir holds local copies of its days.
+    archive_url: str | None = None
     endpoint: str = "https://huggingface.co"
     token: str | None = None
     tracked_orgs: list[str] | None = None
@@ -61,6 +64,11 @@ class HubSnapshotSource(dg.ConfigurableResource):
     history_weekly_repo: str = HISTORY_WEEKLY_REPO
 
     def resolve_day(self, day: str, log) -> ResolvedDay:
+        """The day from the archive (fetched from ``archive_url`` first, captures published to it)."""
+        with synced_day(self.archive_url, Path(self.archive_dir), day, log):
+            return self._resolve_day(day, log)
+
+    def _resolve_day(self, day: str, log) -> ResolvedDay:
         """Make sure the day is in the archive (capturing it live if configured) and say how."""
         archive = Path(self.archive_dir)
         if self.mode not in (SOURCE_LIVE, SOURCE_ARCHIVE):

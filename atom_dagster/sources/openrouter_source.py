@@ -16,6 +16,7 @@ from atom_dagster.settings import SOURCE_ARCHIVE, SOURCE_LIVE
 from atom_dagster.sources.archive import day_dir
 from atom_dagster.sources.errors import SourceUnavailable
 from atom_dagster.sources.openrouter_live import OPENROUTER_DIR, OPENROUTER_ENDPOINT, OUTPUT_MODALITIES
+from atom_dagster.storage import synced_day
 
 
 def _replayed(path: Path, detail: str) -> ResolvedDay:
@@ -32,11 +33,18 @@ class OpenRouterSource(dg.ConfigurableResource):
 
     mode: str = SOURCE_ARCHIVE
     archive_dir: str
+    # ATOM_ARCHIVE_URL: the archive on an object store; archive_dir holds local copies of its days.
+    archive_url: str | None = None
     endpoint: str = OPENROUTER_ENDPOINT
     api_key: str | None = None
     output_modalities: str = OUTPUT_MODALITIES
 
     def resolve_day(self, day: str, log) -> ResolvedDay:
+        """The day from the archive (fetched from ``archive_url`` first, captures published to it)."""
+        with synced_day(self.archive_url, Path(self.archive_dir), day, log):
+            return self._resolve_day(day, log)
+
+    def _resolve_day(self, day: str, log) -> ResolvedDay:
         archive = Path(self.archive_dir)
         if self.mode == SOURCE_LIVE:
             return self._capture_live(day, archive, log)

@@ -5,7 +5,7 @@
     earliest changed day), or an earlier day that has landed raw Parquet but is not in the table
     (landed and never built), or an earlier day the table has but the raw Parquet no longer does.
     Read once at compile time and again by the pre-hook, before the pre-hook deletes anything, so
-    both see the same answer. The landed days come from the partition folders (a file listing):
+    both see the same answer. The landed days come from the partition folders (a file listing, raw_files):
     no Parquet is read.
 #}
 {% macro keyed_rebuild_from() %}
@@ -15,7 +15,7 @@
     {%- endif -%}
     {%- set landed -%}
         select distinct cast(regexp_extract(file, 'snapshot_date=([0-9-]+)', 1) as date) as day
-        from glob('{{ raw_glob({"identifier": "hub_models"}) }}')
+        from {{ raw_files({"identifier": "hub_models"}) }}
     {%- endset -%}
     {%- set stored = "select distinct snapshot_date as day from " ~ this -%}
     {%- set query -%}

@@ -39,7 +39,7 @@ ended as (
         model_uid,
         any_value({{ dimension }}) as {{ dimension }},
         any_value(superseded_on) as superseded_on,
-        arg_max(cumulative_downloads, snapshot_date) as last_cumulative_downloads
+        max_by(cumulative_downloads, snapshot_date) as last_cumulative_downloads
     from {{ ref('metrics_model_downloads_daily') }}
     where superseded_on is not null
     group by model_uid
@@ -63,14 +63,10 @@ select
     {%- if grain == 'daily' %}
     coalesce(ended_by_day.ended_cumulative_downloads, 0) as ended_cumulative_downloads,
     {%- endif %}
-    grouped.downloads / nullif({{ safe_sum('grouped.downloads') }} over same_period, 0) as downloads_share,
-    grouped.cumulative_downloads / nullif({{ safe_sum('grouped.cumulative_downloads') }} over same_period, 0)
-        as cumulative_downloads_share,
-    grouped.tracked_cumulative_downloads
-        / nullif({{ safe_sum('grouped.tracked_cumulative_downloads') }} over same_period, 0)
-        as tracked_cumulative_downloads_share,
-    grouped.trailing_30d_downloads / nullif({{ safe_sum('grouped.trailing_30d_downloads') }} over same_period, 0)
-        as trailing_30d_downloads_share
+    {%- for counter in ['downloads', 'cumulative_downloads', 'tracked_cumulative_downloads', 'trailing_30d_downloads'] %}
+    {{ divide('grouped.' ~ counter, 'nullif(' ~ safe_sum('grouped.' ~ counter) ~ ' over same_period, 0)') }}
+        as {{ counter }}_share{{ ',' if not loop.last }}
+    {%- endfor %}
 from grouped
 {%- if grain == 'daily' %}
 left join ended_by_day

@@ -6,7 +6,7 @@ with edges as (
         model_uid as child_uid,
         model_id as child_id,
         snapshot_date,
-        unnest(lineage) as edge
+        {{ unnest_list('lineage') }} as edge
     from {{ ref('int_hub__models_keyed') }}
 )
 

@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized='incremental' if deletes_in_place() else 'table',
         incremental_strategy='delete+insert',
         unique_key=['raw_model_uid', 'snapshot_date'],
         on_schema_change='fail',
@@ -37,7 +37,7 @@
 -- The keys of the rebuilt days' rows. The rules below run on these narrow columns; the wide rows
 -- (tags, lineage, ...) are joined once at the end, so no window sorts them.
 with rebuilt as (
-    select raw_model_uid, snapshot_date, model_id, created_at, starts_with(raw_model_uid, 'id:') as is_surrogate
+    select raw_model_uid, snapshot_date, model_id, created_at, raw_model_uid like 'id:%' as is_surrogate
     from {{ ref('stg_hub__models') }}
     where snapshot_date >= date '{{ rebuild_from }}'
 ),
@@ -134,16 +134,16 @@ resolved as (
             when later.real_uid is not null
                 and (
                     later.real_created_at is null
-                    or cast(timezone('UTC', later.real_created_at) as date) <= surrogate.snapshot_date
+                    or {{ utc_date('later.real_created_at') }} <= surrogate.snapshot_date
                 )
                 then later.real_uid
             else earlier.real_uid
         end as real_uid
     from surrogates as surrogate
-    asof left join candidate_ids as earlier
-        on earlier.model_id = surrogate.model_id and surrogate.snapshot_date > earlier.snapshot_date
-    asof left join candidate_ids as later
-        on later.model_id = surrogate.model_id and surrogate.snapshot_date <= later.snapshot_date
+    {{ asof_join('left', 'candidate_ids', 'earlier', 'earlier.model_id = surrogate.model_id',
+        'snapshot_date', '<', 'surrogate.snapshot_date') }}
+    {{ asof_join('left', 'candidate_ids', 'later', 'later.model_id = surrogate.model_id',
+        'snapshot_date', '>=', 'surrogate.snapshot_date') }}
 ),
 
 candidate_keys as (

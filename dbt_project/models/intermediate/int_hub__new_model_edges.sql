@@ -1,6 +1,6 @@
 {{
     config(
-        materialized='incremental',
+        materialized='incremental' if deletes_in_place() else 'table',
         incremental_strategy='append',
         on_schema_change='fail',
         pre_hook="{% if is_incremental() %}delete from {{ this }} where listed_on >= date '{{ partition_window('min_date') }}'{% endif %}",
@@ -35,7 +35,7 @@ edges as (
         created_at as child_created_at,
         base_relation as relation,
         snapshot_date as listed_on,
-        unnest(base_model_ids) as parent_id
+        {{ unnest_list('base_model_ids') }} as parent_id
     from first_listing
     where base_relation is not null
 )

@@ -32,9 +32,8 @@ carried as (
         observed.cumulative_downloads
     from capture_days
     cross join mainline
-    asof inner join observed
-        on observed.model_uid = mainline.model_uid
-        and observed.snapshot_date <= capture_days.snapshot_date
+    {{ asof_join('inner', 'observed', 'observed', 'observed.model_uid = mainline.model_uid',
+        'snapshot_date', '<=', 'capture_days.snapshot_date') }}
 )
 
 select

@@ -111,7 +111,7 @@ joined as (
         orgs.country_code,
         orgs.region,
         coalesce(orgs.is_tracked, false) as is_first_party,
-        coalesce(matched.family, regexp_extract(named.model_name, '^[A-Za-z]+')) as family,
+        coalesce(matched.family, regexp_extract(named.model_name, '^[A-Za-z]+', 0)) as family,
         params.total_params_b,
         params.active_params_b,
         params.params_source,

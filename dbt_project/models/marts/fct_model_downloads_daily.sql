@@ -1,10 +1,10 @@
 {{
     config(
-        materialized='incremental',
+        materialized='incremental' if deletes_in_place() else 'table',
         incremental_strategy='delete+insert',
         unique_key=['model_uid', 'snapshot_date'],
         on_schema_change='fail',
-        post_hook=[
+        post_hook=[] if not deletes_in_place() else [
             "delete from {{ this }} as stored where not exists (
                 select 1 from {{ ref('int_hub__models_keyed') }} as keyed
                 where keyed.model_uid = stored.model_uid and keyed.snapshot_date = stored.snapshot_date)",
@@ -64,12 +64,12 @@ anchor as (
 chain_days as (
     select distinct
         keyed_all.snapshot_date,
-        date_diff('day', keyed_all.snapshot_date, anchor.anchor_date) // 30 as steps_to_anchor
+        {{ int_div(days_between('keyed_all.snapshot_date', 'anchor.anchor_date'), 30) }} as steps_to_anchor
     from keyed_all
     cross join anchor
     where keyed_all.downloads_all_time is null
         and keyed_all.snapshot_date < anchor.anchor_date
-        and date_diff('day', keyed_all.snapshot_date, anchor.anchor_date) % 30 = 0
+        and {{ days_between('keyed_all.snapshot_date', 'anchor.anchor_date') }} % 30 = 0
 ),
 
 -- Per model: the anchor's counter and the chain's windows from each chain day up to the anchor.
@@ -211,8 +211,8 @@ select
             then cumulative_downloads
     end as downloads_delta,
     previous_snapshot_date,
-    date_diff('day', previous_snapshot_date, snapshot_date) as days_since_previous,
-    coalesce(date_diff('day', previous_snapshot_date, snapshot_date) > 1, false) as delta_spans_gap,
+    {{ days_between('previous_snapshot_date', 'snapshot_date') }} as days_since_previous,
+    coalesce({{ days_between('previous_snapshot_date', 'snapshot_date') }} > 1, false) as delta_spans_gap,
     -- The day the Hub revised the counter down (a drop against the previous snapshot)...
     coalesce(downloads_all_time < previous_downloads_all_time, false) as is_revised_down,
     greatest(coalesce(previous_downloads_all_time - downloads_all_time, 0), 0) as revised_down_by,

@@ -25,7 +25,7 @@ shares as (
         entity_type,
         entity_name,
         downloads,
-        downloads / {{ safe_sum('downloads') }} over same_group as share,
+        {{ divide('downloads', safe_sum('downloads') ~ ' over same_group') }} as share,
         row_number() over (partition by month, entity_type order by downloads desc, entity_key) as rank
     from entities
     where downloads > 0
@@ -39,7 +39,7 @@ indices as (
         {{ safe_sum('downloads') }} as total_downloads,
         count(*) as n_entities,
         sum(share * share) as hhi,
-        arg_min(entity_name, rank) as largest_entity
+        min_by(entity_name, rank) as largest_entity
     from shares
     group by month, entity_type
 ),

@@ -24,7 +24,7 @@ with mainline_edges as (
 ),
 
 weighted as (
-    select *, 1.0 / count(*) over (partition by child_uid) as child_weight
+    select *, {{ divide('1.0', 'count(*) over (partition by child_uid)') }} as child_weight
     from mainline_edges
 ),
 

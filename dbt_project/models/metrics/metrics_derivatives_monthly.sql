@@ -21,7 +21,7 @@ with edges as (
 ),
 
 weighted as (
-    select *, 1.0 / count(*) over (partition by child_uid) as child_weight
+    select *, {{ divide('1.0', 'count(*) over (partition by child_uid)') }} as child_weight
     from edges
 )
 

@@ -56,9 +56,8 @@ carried as (
         end as downloads
     from capture_days
     cross join mainline
-    asof inner join observed
-        on observed.model_uid = mainline.model_uid
-        and observed.snapshot_date <= capture_days.snapshot_date
+    {{ asof_join('inner', 'observed', 'observed', 'observed.model_uid = mainline.model_uid',
+        'snapshot_date', '<=', 'capture_days.snapshot_date') }}
     where mainline.superseded_on is null or capture_days.snapshot_date < mainline.superseded_on
 ),
 
@@ -98,9 +97,8 @@ with_window_start as (
         windowed.*,
         earlier.cumulative_downloads as cumulative_downloads_30d_before
     from windowed
-    asof left join observed as earlier
-        on earlier.model_uid = windowed.model_uid
-        and earlier.snapshot_date <= windowed.window_start
+    {{ asof_join('left', 'observed', 'earlier', 'earlier.model_uid = windowed.model_uid',
+        'snapshot_date', '<=', 'windowed.window_start') }}
 )
 
 select

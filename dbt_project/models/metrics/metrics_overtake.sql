@@ -45,8 +45,8 @@ top_families as (
 ),
 
 scenarios as (
-    select 'all_models' as scenario, cast(null as varchar) as removed_leader_family,
-        cast(null as varchar) as removed_follower_family
+    select 'all_models' as scenario, cast(null as string) as removed_leader_family,
+        cast(null as string) as removed_follower_family
     union all
     select 'without_leader_top_family', leader_family, null from top_families
     union all
@@ -130,8 +130,8 @@ summary as (
         min(snapshot_date) filter (
             where last_date_not_ahead is null or snapshot_date > last_date_not_ahead
         ) as overtake_date,
-        arg_max(leader_value, snapshot_date) as leader_value_at_last_date,
-        arg_max(follower_value, snapshot_date) as follower_value_at_last_date,
+        max_by(leader_value, snapshot_date) as leader_value_at_last_date,
+        max_by(follower_value, snapshot_date) as follower_value_at_last_date,
         count(*) filter (where lead_changed) as n_lead_changes,
         count(*) as n_capture_days
     from flagged
@@ -149,7 +149,7 @@ select
     scenarios.removed_follower_family,
     summary.overtake_date,
     summary.overtake_date is not null and summary.last_date_not_ahead is null as is_ahead_since_first_date,
-    {{ dbt.datediff('summary.overtake_date', 'summary.last_date', 'day') }} as days_ahead,
+    {{ days_between('summary.overtake_date', 'summary.last_date') }} as days_ahead,
     at_overtake.leader_value - at_overtake.follower_value as gap_at_overtake_date,
     summary.leader_value_at_last_date,
     summary.follower_value_at_last_date,

@@ -63,9 +63,8 @@ valued as (
         observed.snapshot_date as observed_on,
         observed.cumulative_downloads as cumulative_at_or_before
     from targets
-    asof left join observed
-        on observed.model_uid = targets.model_uid
-        and observed.snapshot_date <= targets.checkpoint_date
+    {{ asof_join('left', 'observed', 'observed', 'observed.model_uid = targets.model_uid',
+        'snapshot_date', '<=', 'targets.checkpoint_date') }}
 ),
 
 with_reason as (

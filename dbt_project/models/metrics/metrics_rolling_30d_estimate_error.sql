@@ -40,12 +40,12 @@ select
     {{ safe_sum('counter_growth') }} as counter_growth,
     {{ safe_sum('rolling_30d') }} as rolling_30d,
     -- Error of the estimate summed over the models (what a region's or family's month sees).
-    ({{ safe_sum('rolling_30d') }} - {{ safe_sum('counter_growth') }})
-        / nullif({{ safe_sum('counter_growth') }}, 0) as total_relative_error,
+    {{ divide('(' ~ safe_sum('rolling_30d') ~ ' - ' ~ safe_sum('counter_growth') ~ ')',
+        'nullif(' ~ safe_sum('counter_growth') ~ ', 0)') }} as total_relative_error,
     -- Per model (models with some growth): the typical and the bad case.
     median(abs(rolling_30d - counter_growth) / counter_growth) filter (where counter_growth > 0)
         as median_abs_relative_error,
-    quantile_cont(abs(rolling_30d - counter_growth) / counter_growth, 0.9) filter (where counter_growth > 0)
+    {{ percentile_cont('abs(rolling_30d - counter_growth) / counter_growth', 0.9) }} filter (where counter_growth > 0)
         as p90_abs_relative_error,
     count(*) filter (where counter_growth > 0 and abs(rolling_30d - counter_growth) <= 0.1 * counter_growth)
         / nullif(count(*) filter (where counter_growth > 0), 0) as share_within_10_percent

@@ -19,7 +19,8 @@ with ranked as (
         trailing_30d_downloads,
         downloads,
         is_carried_forward,
-        cumulative_downloads / {{ safe_sum('cumulative_downloads') }} over (partition by snapshot_date, size_bucket)
+        {{ divide('cumulative_downloads',
+            safe_sum('cumulative_downloads') ~ ' over (partition by snapshot_date, size_bucket)') }}
             as share_of_bucket_cumulative
     from {{ ref('metrics_model_downloads_daily') }}
     where size_bucket is not null

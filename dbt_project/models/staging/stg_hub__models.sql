@@ -2,7 +2,7 @@
 -- the key stays as landed (`raw_model_uid`: the Hub's `_id`, or the surrogate `id:<repo id>` of
 -- history days without `_id`); int_hub__models_keyed resolves surrogates to the real `_id`.
 with source as (
-    select * from {{ source('hub', 'models') }}
+    select * from {{ raw_source(source('hub', 'models')) }}
 ),
 
 renamed as (

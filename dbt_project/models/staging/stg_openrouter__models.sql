@@ -13,7 +13,7 @@ select
     raw.modality,
     raw.input_modalities,
     raw.output_modalities,
-    coalesce(list_contains(raw.output_modalities, 'text'), false) as has_text_output,
+    coalesce(array_contains(raw.output_modalities, 'text'), false) as has_text_output,
     raw.tokenizer,
     raw.instruct_type,
     try_cast(raw.pricing_prompt as double) as price_prompt_usd_per_token,

@@ -11,11 +11,9 @@ per_model as (
         min(model_id) as model_id,
         count(provider) as n_providers,
         count(provider) filter (where is_live) as n_providers_live,
-        coalesce(list_sort(list(provider) filter (where is_live)), []::varchar[]) as providers_live,
-        coalesce(
-            list_sort(list(provider) filter (where provider is not null and not is_live)), []::varchar[]
-        ) as providers_not_live,
-        coalesce(list_sort(list(distinct task) filter (where task is not null)), []::varchar[]) as tasks
+        {{ sorted_string_list('provider', 'is_live') }} as providers_live,
+        {{ sorted_string_list('provider', 'provider is not null and not is_live') }} as providers_not_live,
+        {{ sorted_string_list('task', 'task is not null', distinct=true) }} as tasks
     from providers
     group by snapshot_date, model_uid
 )
