@@ -269,6 +269,15 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         MODEL_INFO_POLICIES,
         "one of " + ", ".join(MODEL_INFO_POLICIES),
     )
+    # The profile's default target (dbt_project/profiles.yml). atom's checks, warehouse metadata, report
+    # and docs read the DuckDB warehouse, so its Dagster runs build on DuckDB only; Spark is for dbt
+    # run by hand (docs/spark.md). Refused here rather than failing half-way through a dbt step.
+    if (env.get("ATOM_DBT_TARGET") or "duckdb").strip().lower() != "duckdb":
+        raise ValueError(
+            f"ATOM_DBT_TARGET is {env['ATOM_DBT_TARGET']!r}, but atom's runs build the DuckDB warehouse"
+            " (its checks and report read it): unset it, or set it to duckdb. The spark target is for"
+            " `dbt build --target spark` run by hand (docs/spark.md)."
+        )
     tracking_start = (env.get("ATOM_TRACKING_START") or TRACKING_START_DEFAULT).strip()
     try:
         date.fromisoformat(tracking_start)

@@ -87,3 +87,12 @@ def test_importing_the_definitions_reads_no_setting(tmp_path):
     lines = out.stdout.splitlines()
     assert lines[0] == "imported"
     assert lines[1].startswith("load: ATOM_SOURCE must be one of archive, live")
+
+
+def test_the_spark_dbt_target_is_refused_for_atoms_runs_with_what_to_do():
+    with pytest.raises(ValueError) as info:
+        load_settings({"ATOM_DBT_TARGET": "spark"})
+    message = str(info.value)
+    assert message.startswith("ATOM_DBT_TARGET is 'spark', but atom's runs build the DuckDB warehouse")
+    assert "docs/spark.md" in message
+    assert load_settings({"ATOM_DBT_TARGET": "DuckDB"}).source == "archive"  # the default, any case
