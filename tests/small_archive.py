@@ -220,8 +220,14 @@ def new_model_pages(day: str) -> tuple[list[dict], list[dict]]:
     return first, [first[-1], *newest_first[4:], before]
 
 
-def write_small_archive(root: Path, days: list[str] = DAYS) -> Path:
-    """Write the archive under ``root`` (one directory per day) and return ``root``."""
+def write_small_archive(
+    root: Path, days: list[str] = DAYS, *, new_models: bool = True, inference: bool = False
+) -> Path:
+    """Write the archive under ``root`` (one directory per day) and return ``root``.
+
+    ``new_models``: each day's listing of the whole Hub's new models (above). ``inference``: each
+    day's OpenRouter files and inference-provider mappings (tests/inference_archive.py) as well.
+    """
     for index, day in enumerate(days):
         writer = ArchiveWriter(root, day, source="archive", fixed_time=f"{day}T23:59:00+00:00")
         first, third = models_for(index)
@@ -231,23 +237,29 @@ def write_small_archive(root: Path, days: list[str] = DAYS) -> Path:
                 json.dumps(page).encode(),
                 request={"endpoint": "/api/models", "status": 200, "page": n},
             )
-        for n, page in enumerate(new_model_pages(day), start=1):
+        for n, page in enumerate(new_model_pages(day) if new_models else [], start=1):
             writer.write_body(
                 page_file(n),
                 json.dumps(page).encode(),
                 request={"endpoint": "/api/models", "params": listing_params(1000), "status": 200, "page": n},
             )
-        writer.write_jsonl(
-            "hub/model_info/children.jsonl",
-            [
-                {
-                    "_id": UID["A"],
-                    "id": "Qwen/Qwen2.5-7B-Instruct",
-                    "childrenModelCount": {"finetune": 3, "adapter": 1, "quantized": 7, "merge": 0},
-                },
-            ],
-        )
-        writer.finish()
+        extra = None
+        if inference:
+            from tests.inference_archive import write_inference_files  # it reads this module's ids
+
+            extra = write_inference_files(writer, index, day, first)
+        else:
+            writer.write_jsonl(
+                "hub/model_info/children.jsonl",
+                [
+                    {
+                        "_id": UID["A"],
+                        "id": "Qwen/Qwen2.5-7B-Instruct",
+                        "childrenModelCount": {"finetune": 3, "adapter": 1, "quantized": 7, "merge": 0},
+                    },
+                ],
+            )
+        writer.finish(extra=extra)
     return root
 
 

@@ -1,11 +1,12 @@
 """The dbt project on two engines: DuckDB (target `duckdb`, the default) and Spark (target `spark`,
 dbt-spark's `session` method with a local PySpark; docs/spark.md) build the same tables.
 
-The hand-written 4-day archive (``tests/small_archive.py``) is landed to raw Parquet by `atom`'s
-landing runs (``runner.backfill`` without its dbt step); then the seeds and every model are built by
-`dbt build --resource-type seed --resource-type model` once per engine from that raw Parquet (the
-data tests and unit tests run on DuckDB in the rest of the suite; on Spark they would only add
-minutes). Every table model (marts, metrics, the incremental intermediates, which Spark builds as
+The hand-written 4-day archive (``tests/small_archive.py``), with its inference files (OpenRouter
+catalogues and rankings, the Hub's provider mappings: ``inference=True``), is landed to raw Parquet
+by `atom`'s landing runs (``runner.backfill`` without its dbt step); then the seeds and every model
+are built by `dbt build --resource-type seed --resource-type model` once per engine from that raw
+Parquet (the data tests and unit tests run on DuckDB in the rest of the suite; on Spark they would
+only add minutes). Every table model (marts, metrics, the incremental intermediates, which Spark builds as
 tables) must hold the same rows on both engines. Spark's tables are read from their Parquet files in
 the Spark warehouse folder (a temporary folder: nothing is written to the working tree).
 
@@ -44,6 +45,12 @@ from atom_dagster.settings import DBT_PROJECT_DIR, Settings, dbt_executable, loa
 from tests.small_archive import DAYS, write_small_archive
 
 REQUIRE_VAR = "ATOM_REQUIRE_SPARK"
+INFERENCE_TABLES = (
+    "fct_inference_tokens_daily",
+    "agg_inference_share_by_region_daily",
+    "fct_model_inference_providers_daily",
+    "agg_inference_providers_by_region_daily",
+)
 REL_TOL = 1e-9
 SPARK_SCHEMA = "atom"
 
@@ -103,7 +110,7 @@ def built(tmp_path_factory, dbt_manifest) -> tuple[Settings, Path, list[str], di
     if reason is not None:
         pytest.skip(reason)
     root = tmp_path_factory.mktemp("spark")
-    archive = write_small_archive(root / "archive")
+    archive = write_small_archive(root / "archive", inference=True)
     settings = load_settings(
         {"ATOM_DATA_DIR": str(root / "data"), "ATOM_ARCHIVE_DIR": str(archive), "ATOM_SOURCE": "archive"}
     )
@@ -168,6 +175,9 @@ def test_every_table_holds_the_same_rows_on_duckdb_and_spark(built):
     assert {"dim_models", "fct_model_downloads_daily", "metrics_overtake"} <= set(tables)
     differences = {}
     with duckdb.connect(str(settings.warehouse_path), read_only=True) as con:
+        # The comparison covers rows, not empty tables: the inference marts are filled too.
+        for table in (*INFERENCE_TABLES, "fct_model_lineage", "metrics_derivative_shares_monthly"):
+            assert con.execute(f"select count(*) from main.{table}").fetchone()[0] > 0, table
         for table in tables:
             columns, rows = read(con, f"select * from main.{table}")
             folder = spark_tables / table
