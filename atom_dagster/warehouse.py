@@ -28,6 +28,11 @@ def _owner_file(warehouse: Path) -> Path:
     return Path(warehouse).with_name(Path(warehouse).name + ".build.run")
 
 
+def build_events_path(warehouse: Path) -> Path:
+    """dbt's results the run's first dbt step leaves for its later steps (they belong to the copy)."""
+    return Path(warehouse).with_name(Path(warehouse).name + ".build.dbt_events.jsonl")
+
+
 def build_path(warehouse: Path) -> Path:
     """Where a build writes: beside the warehouse, so publishing is one rename on one filesystem."""
     return Path(warehouse).with_name(Path(warehouse).name + ".build")
@@ -36,7 +41,7 @@ def build_path(warehouse: Path) -> Path:
 def discard_build(warehouse: Path) -> None:
     """Drop a build's copy (a failed build, or one a killed run left behind)."""
     built = build_path(warehouse)
-    for path in (built, _wal(built), _owner_file(warehouse)):
+    for path in (built, _wal(built), _owner_file(warehouse), build_events_path(warehouse)):
         path.unlink(missing_ok=True)
 
 
@@ -79,5 +84,6 @@ def publish_build(warehouse: Path) -> Path:
         _wal(warehouse).unlink(missing_ok=True)
     os.replace(built, warehouse)
     _owner_file(warehouse).unlink(missing_ok=True)
+    build_events_path(warehouse).unlink(missing_ok=True)
     fsync_path(warehouse.parent)
     return warehouse

@@ -1,12 +1,15 @@
-"""dbt models as Dagster assets: three `dbt build` steps per run into one warehouse build."""
+"""dbt models as Dagster assets: three dbt steps per run (one dbt process when it builds all of them)
+into one warehouse build."""
 
 import contextlib
+import importlib.metadata
 import json
 import os
 import shutil
 import uuid
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Any
 
@@ -18,10 +21,25 @@ from dagster_dbt import (
     DbtProject,
     dbt_assets,
 )
+from dagster_dbt.asset_utils import get_manifest_and_translator_from_dbt_assets
+from dagster_dbt.core.dbt_cli_event import DbtCoreCliEventMessage
 from dagster_duckdb import DuckDBResource
+from packaging import version
 
+from atom_dagster.assets.dbt_shared_build import (
+    SharedResults,
+    StepNodes,
+    failed,
+    first_step_failed,
+    load_shared,
+    node_id,
+    owner_of,
+    result_events,
+    save_shared,
+    selects_every_step,
+)
 from atom_dagster.assets.metadata import with_table_stats
-from atom_dagster.assets.run_build import build_in_run
+from atom_dagster.assets.run_build import build_in_run, steps_still_to_run
 from atom_dagster.settings import DBT_PROJECT_DIR, dbt_executable
 
 # What dbt writes into the project folder; everything else there is input to `dbt parse`.
@@ -100,6 +118,12 @@ class AtomDbtCliResource(DbtCliResource):
 
     def _initialize_dbt_core_adapter(self, args: Any) -> Any:
         return None
+
+    @cached_property
+    def _cli_version(self) -> version.Version:
+        # dagster-dbt asks `dbt --version` (a process of ~3 s, which also looks up the latest
+        # release online) before every call; atom's dbt is the pinned dbt-core beside this Python.
+        return version.parse(importlib.metadata.version("dbt-core"))
 
 
 def dbt_resource() -> DbtCliResource:
@@ -291,37 +315,97 @@ def keep_parse(target: Path, warehouse: Path) -> None:
         os.replace(partial, cache)
 
 
-def run_dbt_step(context: dg.AssetExecutionContext) -> Iterator[Any]:
+def dbt_events(raw_events: Iterable[Mapping[str, Any]], context: dg.AssetExecutionContext) -> Iterator[Any]:
+    """dbt's result events as this step's Dagster events (outputs, check results), as dagster-dbt's
+    own `stream()` makes them."""
+    manifest, dbt_translator, project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+    for raw in raw_events:
+        message = DbtCoreCliEventMessage(raw_event=dict(raw), event_history_metadata={})
+        yield from message.to_default_asset_events(
+            manifest=manifest, dagster_dbt_translator=dbt_translator, context=context, project=project
+        )
+
+
+def run_dbt_step(context: dg.AssetExecutionContext, steps: Mapping[str, StepNodes]) -> Iterator[Any]:
     """`dbt build` of the step's selection into the run's copy of the warehouse, which the run's
-    last dbt step publishes. A failed build discards it: the warehouse keeps the previous set."""
+    last dbt step publishes. A failed build discards it: the warehouse keeps the previous set.
+
+    In a run of every dbt asset the first step builds all of them in one dbt process and the later
+    steps report its results (:mod:`atom_dagster.assets.dbt_shared_build`).
+    """
     dbt: DbtCliResource = context.resources.dbt
     warehouse = Path(context.resources.warehouse.database)
+    name = context.op_execution_context.op.name
     partitioned = context.assets_def.partitions_def is not None
+    target: Path | None = None
+    manifest = get_manifest_and_translator_from_dbt_assets([context.assets_def])[0]
     with build_in_run(context, warehouse, DBT_STEP_NAMES) as build:
-        args = dbt_vars(
-            build.path, context.resources.raw_data.raw_dir, context.resources.model_vars.as_vars()
-        )
         env = dbt_window_env(context)
-        bounds = [env.get(WINDOW_ENV[name]) for name in ("min_date", "max_date")]
+        bounds = [env.get(WINDOW_ENV[bound]) for bound in ("min_date", "max_date")]
         window = f"{bounds[0]} .. {bounds[1]} (exclusive)" if partitioned and env else None
-        context.log.info(f"dbt build ({'window ' + window if window else 'whole tables'})")
-        with environ(env):
-            invocation = dbt.cli(
-                # dbt's unit tests check the SQL, not the day's data: the test suite runs them
-                # (tests/metrics), a daily build does not pay for them (~10 s of a 100K day).
-                ["build", "--exclude-resource-type", "unit_test", "--vars", json.dumps(args)],
-                context=context,
-                raise_on_error=False,
-                target_path=run_target_path(context, warehouse),
+        shared = load_shared(warehouse, context.run_id)
+        if shared is not None:
+            raw = shared.of_step(steps[name])
+            context.log.info(f"dbt build: {len(raw)} results of this step, from the run's one dbt build")
+            ok, error = not any(failed(e) for e in raw), shared.error
+        else:
+            whole = (
+                name == DBT_STEPS[0].name
+                and selects_every_step(context.run, steps)
+                and steps_still_to_run(context, DBT_STEP_NAMES) == DBT_STEP_NAMES - {name}
             )
-            events = list(invocation.stream())  # dbt has finished (and closed the copy) once this returns
-        keep_parse(Path(invocation.target_path), warehouse)
-        if not invocation.is_successful():
+            scope = (
+                "every dbt step of the run" if whole else ("window " + window if window else "whole tables")
+            )
+            context.log.info(f"dbt build ({scope})")
+            with environ(env):
+                invocation = dbt.cli(
+                    # dbt's unit tests check the SQL, not the day's data: the test suite runs them
+                    # (tests/metrics), a daily build does not pay for them (~10 s of a 100K day).
+                    # A shared build selects every node (no context: no step's selection).
+                    [
+                        "build",
+                        "--exclude-resource-type",
+                        "unit_test",
+                        "--vars",
+                        json.dumps(
+                            dbt_vars(
+                                build.path,
+                                context.resources.raw_data.raw_dir,
+                                context.resources.model_vars.as_vars(),
+                            )
+                        ),
+                    ],
+                    context=None if whole else context,
+                    manifest=manifest,
+                    raise_on_error=False,
+                    target_path=run_target_path(context, warehouse),
+                )
+                # dbt has finished (and closed the copy) once this returns
+                raw = [message.raw_event for message in invocation.stream_raw_events()]
+            target = Path(invocation.target_path)
+            keep_parse(target, warehouse)
+            ok = invocation.is_successful()
+            error = None if ok else str(invocation.get_error())
+            if whole:
+                later = {step for step in steps if step != name}
+                save_shared(
+                    warehouse,
+                    SharedResults(
+                        context.run_id,
+                        error,
+                        [e for e in result_events(raw) if owner_of(node_id(e), steps) in later],
+                    ),
+                )
+                ok = not first_step_failed(raw, name, steps, dbt_ok=ok)
+                raw = [e for e in raw if owner_of(node_id(e), steps) not in later]
+        events = list(dbt_events(raw, context))
+        if not ok:
             # What the tests found is still reported; no model of this step is recorded as built.
             yield from (e for e in events if isinstance(e, dg.AssetCheckResult))
             raise dg.Failure(
                 description=(
-                    f"{invocation.get_error()}\n\nNothing was published: the warehouse keeps the "
+                    f"{error}\n\nNothing was published: the warehouse keeps the "
                     "previous build's tables, all of them (a run's build is published whole or not at "
                     "all: models that earlier dbt steps of this run report as materialized were built "
                     "into the discarded copy, not into the warehouse)."
@@ -329,15 +413,19 @@ def run_dbt_step(context: dg.AssetExecutionContext) -> Iterator[Any]:
             )
     # Row counts and previews of what this step built: from the published file, or the copy.
     stats_from = DuckDBResource(database=str(build.readable), connection_config={"access_mode": "READ_ONLY"})
-    for event in with_table_stats(events, stats_from, invocation.manifest):
+    for event in with_table_stats(events, stats_from, manifest):
         if isinstance(event, dg.Output) and window:  # the date range this materialization covers
             event = event.with_metadata({**event.metadata, "partition_window": window})
         yield event
-    prune_run_folder(Path(invocation.target_path))
+    if target is not None:
+        prune_run_folder(target)
 
 
 def build_dbt_step(
-    step: DbtStep, partitions: dg.PartitionsDefinition, project: DbtProject
+    step: DbtStep,
+    partitions: dg.PartitionsDefinition,
+    project: DbtProject,
+    steps: Mapping[str, StepNodes],
 ) -> dg.AssetsDefinition:
     """One dbt step as a multi-asset: partitioned with a single-run backfill policy, or not."""
 
@@ -355,7 +443,7 @@ def build_dbt_step(
     )
     def _step(context: dg.AssetExecutionContext):
         """`dbt build` of this step's models into the run's build of the warehouse; tests report as checks."""
-        yield from run_dbt_step(context)
+        yield from run_dbt_step(context, steps)
 
     return _step
 
@@ -363,4 +451,7 @@ def build_dbt_step(
 def build_dbt_assets(partitions: dg.PartitionsDefinition, project: DbtProject) -> list[dg.AssetsDefinition]:
     """The dbt models as three steps: the models before the incremental one (unpartitioned), the
     incremental daily fact (partitioned), and the marts over it (unpartitioned)."""
-    return [build_dbt_step(step, partitions, project) for step in DBT_STEPS]
+    steps: dict[str, StepNodes] = {}  # filled below: each step knows what the others own
+    assets = [build_dbt_step(step, partitions, project, steps) for step in DBT_STEPS]
+    steps.update({step.name: StepNodes.of(a) for step, a in zip(DBT_STEPS, assets, strict=True)})
+    return assets

@@ -57,6 +57,17 @@ def table_hashes(warehouse: Path) -> dict[str, str]:
     return out
 
 
+def built_table_hashes(warehouse: Path) -> dict[str, str]:
+    """Hashes of the built tables (views read the raw Parquet live, so they follow what landed)."""
+    import duckdb
+
+    with duckdb.connect(str(warehouse), read_only=True) as con:
+        views = {
+            f"{s}.{n}" for s, n in con.execute("select schema_name, view_name from duckdb_views()").fetchall()
+        }
+    return {name: digest for name, digest in table_hashes(warehouse).items() if name not in views}
+
+
 def backfill_once(archive: Path, data: Path) -> dict:
     from atom_dagster import cli
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import dagster as dg
 
 from atom_dagster.warehouse import build_path
+from tests.faults.backfill_job import built_table_hashes as _tables
 from tests.faults.backfill_job import table_hashes
 from tests.faults.helpers import subprocess_env
 from tests.small_archive import DAYS, write_small_archive
@@ -27,17 +28,6 @@ ATOM = [sys.executable, "-m", "atom_dagster.cli"]
 def _backfill(archive: Path, data: Path, days: list[str]) -> list[str]:
     return [*ATOM, "backfill", "--archive", str(archive), "--start", days[0], "--end", days[-1],
             "--data-dir", str(data)]  # fmt: skip
-
-
-def _tables(warehouse: Path) -> dict[str, str]:
-    """Hashes of the built tables (views read the raw Parquet live, so they follow what landed)."""
-    import duckdb
-
-    with duckdb.connect(str(warehouse), read_only=True) as con:
-        views = {
-            f"{s}.{n}" for s, n in con.execute("select schema_name, view_name from duckdb_views()").fetchall()
-        }
-    return {name: digest for name, digest in table_hashes(warehouse).items() if name not in views}
 
 
 def _run(command: list[str], timeout: float) -> subprocess.CompletedProcess:
