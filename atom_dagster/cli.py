@@ -70,18 +70,23 @@ def first_archived_day(archive: Path) -> str | None:
     return days[0] if days else None
 
 
-def prepare(force: bool = False) -> Path:
+def prepare(force: bool = False, model_vars: dict[str, str] | None = None) -> Path:
     """Parse the dbt project so the manifest exists before Dagster loads definitions; a manifest
     newer than every file of the dbt project is kept (a parse costs seconds per command).
 
-    The manifest names relations, not paths: the warehouse and raw paths reach dbt as vars at
-    run time, so one manifest serves every data directory.
+    The manifest names relations, not paths: the warehouse and raw paths reach dbt at run time, so
+    one parse serves every data directory. It is made with the report's definitions (``model_vars``,
+    default: the environment's settings), as the builds pass them, so a build in a new data
+    directory starts from it instead of parsing the whole project again.
     """
     from atom_dagster.assets.dbt_models import dbt_resource, manifest_is_current, project_handle
 
     project = project_handle()
     if force or not manifest_is_current(project):
-        dbt_resource().cli(["--quiet", "parse"], target_path=project.target_path).wait()
+        chosen = load_settings().model_vars() if model_vars is None else model_vars
+        dbt_resource().cli(
+            ["--quiet", "parse", "--vars", json.dumps(chosen)], target_path=project.target_path
+        ).wait()
     return project.manifest_path
 
 
@@ -140,7 +145,7 @@ def cmd_demo(args) -> int:
     settings = _settings(str(data_dir), str(archive))
     print(f"Generating the SYNTHETIC demo archive ({DEMO_DAYS} days from {DEMO_START}) in {archive}")
     days = generate_demo_archive(archive, DEMO_START, DEMO_DAYS, scale=args.scale)
-    prepare()
+    prepare(model_vars=settings.model_vars())
     from atom_dagster.runner import backfill
 
     summary = backfill(settings, days, run_log=_run_log(settings, "demo", args.verbose))
@@ -179,7 +184,7 @@ def cmd_backfill(args) -> int:
     )
     stride = f" every {args.stride} days" if args.stride > 1 else ""
     print(f"Backfilling {len(days)} partitions {days[0]} .. {days[-1]}{stride} from {origin}")
-    prepare()
+    prepare(model_vars=settings.model_vars())
     summary = backfill(settings, days, run_log=_run_log(settings, "backfill", args.verbose))
     return _report(settings, summary)
 
@@ -248,7 +253,7 @@ def cmd_ui(args) -> int:
     if first and not settings.history_enabled and not os.environ.get("ATOM_PARTITIONS_START"):
         settings = settings.with_changes(partitions_start=first)
     ensure_instance_config(settings.dagster_home, postgres=settings.dagster_pg_url is not None)
-    prepare()
+    prepare(model_vars=settings.model_vars())
     print(
         f"Dagster UI on http://{args.host}:{args.port} (DAGSTER_HOME={settings.dagster_home}, runs in"
         f" {settings.dagster_storage}); Ctrl-C to stop"

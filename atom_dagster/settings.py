@@ -184,7 +184,8 @@ def tools_dir() -> str:
 
 
 def dbt_executable() -> str:
-    return str(Path(tools_dir()) / "dbt")
+    """atom's dbt (`atom-dbt`: dbt-core's CLI whose parse survives a new warehouse path)."""
+    return str(Path(tools_dir()) / "atom-dbt")
 
 
 def masked_url(url: str) -> str:

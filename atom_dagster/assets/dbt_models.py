@@ -246,11 +246,11 @@ class ModelVarsConfig(dg.ConfigurableResource):
         return {"mainline_universe": self.mainline_universe, "tracking_start": self.tracking_start}
 
 
-def dbt_vars(warehouse_path: Path, raw_dir: str, model_vars: dict[str, str]) -> dict[str, str]:
-    """The paths dbt reads and writes (profiles.yml and the raw sources take them as vars) and the
-    report's definitions: the same for every build into a warehouse, so a build reuses the last
-    one's parse (dbt re-parses the whole project when a --vars value changes)."""
-    return {"warehouse_path": str(warehouse_path), "raw_dir": raw_dir, **model_vars}
+def dbt_paths_env(warehouse_path: Path, raw_dir: str) -> dict[str, str]:
+    """The file dbt builds into and the raw root it reads, as environment variables (profiles.yml,
+    macros/raw_paths.sql), not --vars: a --vars value that changes (a new data directory, each test
+    and benchmark) makes dbt re-parse the whole project; these are read where no parse sees them."""
+    return {"ATOM_WAREHOUSE_PATH": str(warehouse_path), "ATOM_DBT_RAW_DIR": raw_dir}
 
 
 # The run's partition window [min_date, max_date), as environment variables (macros/partition_window.sql):
@@ -358,7 +358,7 @@ def run_dbt_step(context: dg.AssetExecutionContext, steps: Mapping[str, StepNode
                 "every dbt step of the run" if whole else ("window " + window if window else "whole tables")
             )
             context.log.info(f"dbt build ({scope})")
-            with environ(env):
+            with environ({**env, **dbt_paths_env(build.path, context.resources.raw_data.raw_dir)}):
                 invocation = dbt.cli(
                     # dbt's unit tests check the SQL, not the day's data: the test suite runs them
                     # (tests/metrics), a daily build does not pay for them (~10 s of a 100K day).
@@ -367,14 +367,9 @@ def run_dbt_step(context: dg.AssetExecutionContext, steps: Mapping[str, StepNode
                         "build",
                         "--exclude-resource-type",
                         "unit_test",
+                        # The report's definitions: the same for every build of a deployment.
                         "--vars",
-                        json.dumps(
-                            dbt_vars(
-                                build.path,
-                                context.resources.raw_data.raw_dir,
-                                context.resources.model_vars.as_vars(),
-                            )
-                        ),
+                        json.dumps(context.resources.model_vars.as_vars()),
                     ],
                     context=None if whole else context,
                     manifest=manifest,

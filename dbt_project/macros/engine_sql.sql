@@ -12,8 +12,8 @@
 
 {#
     The relation to read a raw source table from (`{{ raw_source(source('hub', 'models')) }}`).
-    DuckDB: the source itself, which dbt-duckdb renders as read_parquet() of its `external_location`
-    (dbt_project.yml). Spark: the same hive-partitioned folder, read by path: Spark discovers the
+    DuckDB: read_parquet() of the run's raw root (macros/raw_paths.sql), as the source's
+    `external_location` (dbt_project.yml) reads the parsed one. Spark: the same hive-partitioned folder, read by path: Spark discovers the
     `snapshot_date=` partitions (typed as dates) and, with the profile's spark.sql.parquet.mergeSchema,
     unions the files' columns by name, as DuckDB's union_by_name does.
 #}
@@ -23,6 +23,13 @@
 
 {% macro default__raw_source(source_relation) -%}
     {{ return(source_relation) }}
+{%- endmacro %}
+
+{% macro duckdb__raw_source(source_relation) -%}
+    {#- The source's own relation reads the parsed root; a run reads its own (raw_root()). A
+        relation without an external location (a unit test's fixture) is read as it is. -#}
+    {%- if not execute or not source_relation.external -%}{{ return(source_relation) }}{%- endif -%}
+    read_parquet('{{ raw_glob(source_relation) }}', hive_partitioning = true, union_by_name = true)
 {%- endmacro %}
 
 {% macro spark__raw_source(source_relation) -%}
