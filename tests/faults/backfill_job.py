@@ -112,7 +112,7 @@ def main(root: str) -> None:
     with FileLock(manifest.with_suffix(".concurrent-update-lock")).acquire(timeout=300):
         import atom_dagster.definitions  # noqa: F401
         import atom_dagster.runner  # noqa: F401
-    cli.prepare = lambda: manifest
+    cli.prepare = lambda **_: manifest
     results = {"first": backfill_once(archive, data), "second": backfill_once(archive, data)}
     (root_path / "results.json").write_text(json.dumps(results, indent=1))
 

@@ -148,7 +148,7 @@ def test_a_full_disk_or_read_only_place_is_one_line_naming_the_path(tmp_path, mo
         raise full
 
     monkeypatch.setattr(runner, "backfill", no_space)
-    monkeypatch.setattr(cli, "prepare", lambda: None)
+    monkeypatch.setattr(cli, "prepare", lambda **_: None)
     args = ["backfill", "--archive", str(archive), "--start", "2026-01-01", "--end", "2026-01-01"]
     assert cli.main([*args, "--data-dir", str(tmp_path / "data")]) == 2
     err = capsys.readouterr().err.strip().splitlines()
