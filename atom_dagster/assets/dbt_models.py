@@ -40,6 +40,7 @@ from atom_dagster.assets.dbt_shared_build import (
 )
 from atom_dagster.assets.metadata import with_table_stats
 from atom_dagster.assets.run_build import build_in_run, steps_still_to_run
+from atom_dagster.dbt_cli import env_args
 from atom_dagster.settings import DBT_PROJECT_DIR, dbt_executable
 
 # What dbt writes into the project folder; everything else there is input to `dbt parse`.
@@ -268,21 +269,6 @@ def dbt_window_env(context: dg.AssetExecutionContext) -> dict[str, str]:
     return {WINDOW_ENV[name]: bound.strftime("%Y-%m-%d") for name, bound in bounds.items()}
 
 
-@contextlib.contextmanager
-def environ(values: dict[str, str]) -> Iterator[None]:
-    """``os.environ`` with ``values`` set (dagster-dbt hands dbt a copy of it), restored afterwards."""
-    saved = {name: os.environ.get(name) for name in values}
-    os.environ.update(values)
-    try:
-        yield
-    finally:
-        for name, old in saved.items():
-            if old is None:
-                os.environ.pop(name, None)
-            else:
-                os.environ[name] = old
-
-
 PARTIAL_PARSE = "partial_parse.msgpack"
 
 
@@ -358,26 +344,27 @@ def run_dbt_step(context: dg.AssetExecutionContext, steps: Mapping[str, StepNode
                 "every dbt step of the run" if whole else ("window " + window if window else "whole tables")
             )
             context.log.info(f"dbt build ({scope})")
-            with environ({**env, **dbt_paths_env(build.path, context.resources.raw_data.raw_dir)}):
-                invocation = dbt.cli(
-                    # dbt's unit tests check the SQL, not the day's data: the test suite runs them
-                    # (tests/metrics), a daily build does not pay for them (~10 s of a 100K day).
-                    # A shared build selects every node (no context: no step's selection).
-                    [
-                        "build",
-                        "--exclude-resource-type",
-                        "unit_test",
-                        # The report's definitions: the same for every build of a deployment.
-                        "--vars",
-                        json.dumps(context.resources.model_vars.as_vars()),
-                    ],
-                    context=None if whole else context,
-                    manifest=manifest,
-                    raise_on_error=False,
-                    target_path=run_target_path(context, warehouse),
-                )
-                # dbt has finished (and closed the copy) once this returns
-                raw = [message.raw_event for message in invocation.stream_raw_events()]
+            invocation = dbt.cli(
+                # dbt's unit tests check the SQL, not the day's data: the test suite runs them
+                # (tests/metrics), a daily build does not pay for them (~10 s of a 100K day).
+                # A shared build selects every node (no context: no step's selection).
+                [
+                    # The paths and the window, in dbt's environment (atom-dbt, dbt_cli.py).
+                    *env_args({**env, **dbt_paths_env(build.path, context.resources.raw_data.raw_dir)}),
+                    "build",
+                    "--exclude-resource-type",
+                    "unit_test",
+                    # The report's definitions: the same for every build of a deployment.
+                    "--vars",
+                    json.dumps(context.resources.model_vars.as_vars()),
+                ],
+                context=None if whole else context,
+                manifest=manifest,
+                raise_on_error=False,
+                target_path=run_target_path(context, warehouse),
+            )
+            # dbt has finished (and closed the copy) once this returns
+            raw = [message.raw_event for message in invocation.stream_raw_events()]
             target = Path(invocation.target_path)
             keep_parse(target, warehouse)
             ok = invocation.is_successful()
