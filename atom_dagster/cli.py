@@ -278,6 +278,9 @@ def cmd_docs(args) -> int:
         str(DBT_PROJECT_DIR),
         "--target-path",
         str(target),
+        # The warehouse file, whichever engine built it (on Spark: its views of Spark's tables).
+        "--target",
+        "duckdb",
         "--vars",
         json.dumps(settings.dbt_vars()),
     ]

@@ -89,7 +89,7 @@ def build_resources(settings: Settings, environ: dict[str, str] | None = None) -
         "raw_data": RawDataConfig(raw_dir=settings.raw_location),
         "report_config": ReportConfig(data_dir=str(settings.data_dir)),
         "warehouse": warehouse_resource(settings),
-        "dbt": dbt_resource(),
+        "dbt": dbt_resource(settings.dbt_target),
         "model_vars": ModelVarsConfig(**settings.model_vars()),
     }
 

@@ -14,8 +14,10 @@ Parquet and the archive may instead live on an object store (``ATOM_RAW_URL``,
 
 from __future__ import annotations
 
+import importlib.util
 import os
 import re
+import shutil
 import sys
 from collections.abc import Mapping
 from dataclasses import dataclass, field, replace
@@ -64,6 +66,9 @@ DAGSTER_PG_URL_VAR = "ATOM_DAGSTER_PG_URL"
 # atom names the driver (a URL with any of these schemes becomes postgresql+psycopg2://).
 PG_DRIVER_SCHEME = "postgresql+psycopg2"
 PG_SCHEMES = ("postgresql", "postgres", PG_DRIVER_SCHEME)
+# The engine atom's dbt steps build on (the dbt profile's target, docs/spark.md).
+DBT_TARGET_DUCKDB, DBT_TARGET_SPARK = "duckdb", "spark"
+DBT_TARGETS = (DBT_TARGET_DUCKDB, DBT_TARGET_SPARK)
 
 
 @dataclass(frozen=True)
@@ -94,6 +99,8 @@ class Settings:
     # ATOM_ARCHIVE_URL: the archive on an object store; archive_dir then holds local copies of its
     # days (replays read those) and the captures published to it.
     archive_url: str | None = None
+    # ATOM_DBT_TARGET: duckdb (the warehouse file) or spark (tables in Spark, read through it).
+    dbt_target: str = DBT_TARGET_DUCKDB
 
     @property
     def history_enabled(self) -> bool:
@@ -164,6 +171,7 @@ class Settings:
                 "ATOM_MAINLINE_UNIVERSE": self.mainline_universe,
                 "ATOM_TRACKING_START": self.tracking_start,
                 "ATOM_WAREHOUSE_PATH": str(self.warehouse_path),
+                "ATOM_DBT_TARGET": self.dbt_target,
                 "DAGSTER_HOME": str(self.dagster_home),
                 "PATH": tools_dir() + os.pathsep + env.get("PATH", ""),
             }
@@ -176,6 +184,22 @@ class Settings:
             if url is not None:
                 env[name] = url
         return env
+
+
+def spark_missing(env: Mapping[str, str]) -> str | None:
+    """What dbt needs to run on Spark and this machine lacks (in words), or None when it can."""
+    for module, package in (("pyspark", "pyspark"), ("dbt.adapters.spark", "dbt-spark")):
+        if importlib.util.find_spec(module) is None:
+            return f"{package} is not installed: pip install -e '.[spark]' (scripts/bootstrap.sh does)."
+    java_home = env.get("JAVA_HOME")
+    if shutil.which("java", path=env.get("PATH")) is None and not (
+        java_home and (Path(java_home) / "bin" / "java").is_file()
+    ):
+        return (
+            "there is no Java runtime for PySpark (`java` is not on PATH, nor in $JAVA_HOME): install"
+            " Java 17, e.g. Debian's `openjdk-17-jre-headless` (scripts/test.sh does so as root)."
+        )
+    return None
 
 
 def tools_dir() -> str:
@@ -270,15 +294,11 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         MODEL_INFO_POLICIES,
         "one of " + ", ".join(MODEL_INFO_POLICIES),
     )
-    # The profile's default target (dbt_project/profiles.yml). atom's checks, warehouse metadata, report
-    # and docs read the DuckDB warehouse, so its Dagster runs build on DuckDB only; Spark is for dbt
-    # run by hand (docs/spark.md). Refused here rather than failing half-way through a dbt step.
-    if (env.get("ATOM_DBT_TARGET") or "duckdb").strip().lower() != "duckdb":
-        raise ValueError(
-            f"ATOM_DBT_TARGET is {env['ATOM_DBT_TARGET']!r}, but atom's runs build the DuckDB warehouse"
-            " (its checks and report read it): unset it, or set it to duckdb. The spark target is for"
-            " `dbt build --target spark` run by hand (docs/spark.md)."
-        )
+    # The engine of atom's dbt steps (the profile's target): spark needs its extra and Java, said now
+    # rather than half-way through a run.
+    dbt_target = _choice(env, "ATOM_DBT_TARGET", DBT_TARGET_DUCKDB, DBT_TARGETS, "duckdb or spark")
+    if dbt_target == DBT_TARGET_SPARK and (missing := spark_missing(env)) is not None:
+        raise ValueError(f"ATOM_DBT_TARGET is spark, but {missing}")
     tracking_start = (env.get("ATOM_TRACKING_START") or TRACKING_START_DEFAULT).strip()
     try:
         date.fromisoformat(tracking_start)
@@ -305,4 +325,5 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         dagster_pg_url=parse_pg_url(env.get(DAGSTER_PG_URL_VAR)),
         raw_url=_url(env, "ATOM_RAW_URL"),
         archive_url=_url(env, "ATOM_ARCHIVE_URL"),
+        dbt_target=dbt_target,
     )

@@ -9,6 +9,12 @@ new one.
 A run may build in several dbt steps (the unpartitioned models, the partitioned incremental model,
 the marts over it): the copy belongs to the run that started it (its id is written beside it), the
 run's later steps build into the same copy, and its last step publishes it.
+
+On the Spark target (docs/spark.md) dbt writes its tables into a Spark folder of the run's own
+(:func:`spark_build_dir`), and the copy becomes a catalog of DuckDB views over their Parquet
+(:mod:`atom_dagster.spark_catalog`): publishing the copy publishes that folder. The folder the
+published catalog reads, and the one before it (a reader may still hold the previous catalog), are
+kept; a failed or killed build's folder goes with its copy.
 """
 
 from __future__ import annotations
@@ -33,6 +39,28 @@ def build_events_path(warehouse: Path) -> Path:
     return Path(warehouse).with_name(Path(warehouse).name + ".build.dbt_events.jsonl")
 
 
+def spark_build_dir(warehouse: Path, owner: str) -> Path:
+    """The Spark folder (tables and metastore) of the build of run ``owner``, beside the warehouse."""
+    return Path(warehouse).with_name(Path(warehouse).name + ".spark") / owner
+
+
+# Written into a Spark build folder before its catalog is published: the folders to keep.
+SPARK_PUBLISHED = "PUBLISHED"
+
+
+def _spark_builds(warehouse: Path) -> list[Path]:
+    """Every Spark build folder of ``warehouse``, newest first."""
+    root = spark_build_dir(warehouse, "x").parent
+    folders = [p for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
+    return sorted(folders, key=lambda p: p.stat().st_mtime, reverse=True)
+
+
+def _drop_spark_builds(warehouse: Path, keep: set[Path]) -> None:
+    for folder in _spark_builds(warehouse):
+        if folder not in keep:
+            shutil.rmtree(folder, ignore_errors=True)
+
+
 def build_path(warehouse: Path) -> Path:
     """Where a build writes: beside the warehouse, so publishing is one rename on one filesystem."""
     return Path(warehouse).with_name(Path(warehouse).name + ".build")
@@ -43,6 +71,8 @@ def discard_build(warehouse: Path) -> None:
     built = build_path(warehouse)
     for path in (built, _wal(built), _owner_file(warehouse), build_events_path(warehouse)):
         path.unlink(missing_ok=True)
+    # Spark folders of builds never published (this one, or one a killed run left).
+    _drop_spark_builds(warehouse, {f for f in _spark_builds(warehouse) if (f / SPARK_PUBLISHED).exists()})
 
 
 def build_owner(warehouse: Path) -> str | None:
@@ -77,6 +107,10 @@ def publish_build(warehouse: Path) -> Path:
     """Replace the warehouse by its finished build in one rename (readers see old or new)."""
     warehouse = Path(warehouse)
     built = build_path(warehouse)
+    owner = build_owner(warehouse)
+    spark = spark_build_dir(warehouse, owner) if owner else None
+    if spark is not None and spark.is_dir():  # marked first: a crash after the rename keeps it
+        (spark / SPARK_PUBLISHED).touch()
     fsync_path(built)
     if _wal(built).exists():  # not checkpointed (dbt closes cleanly, so rarely): it goes along
         os.replace(_wal(built), _wal(warehouse))
@@ -86,4 +120,7 @@ def publish_build(warehouse: Path) -> Path:
     _owner_file(warehouse).unlink(missing_ok=True)
     build_events_path(warehouse).unlink(missing_ok=True)
     fsync_path(warehouse.parent)
+    if spark is not None and spark.is_dir():  # this build's folder and the previously published one
+        previous = [f for f in _spark_builds(warehouse) if f != spark and (f / SPARK_PUBLISHED).exists()]
+        _drop_spark_builds(warehouse, {spark, *previous[:1]})
     return warehouse

@@ -41,7 +41,9 @@ from atom_dagster.assets.dbt_shared_build import (
 from atom_dagster.assets.metadata import with_table_stats
 from atom_dagster.assets.run_build import build_in_run, steps_still_to_run
 from atom_dagster.dbt_cli import env_args
-from atom_dagster.settings import DBT_PROJECT_DIR, dbt_executable
+from atom_dagster.settings import DBT_PROJECT_DIR, DBT_TARGET_DUCKDB, DBT_TARGET_SPARK, dbt_executable
+from atom_dagster.spark_catalog import spark_dbt_env, spark_tables, write_catalog
+from atom_dagster.warehouse import spark_build_dir
 
 # What dbt writes into the project folder; everything else there is input to `dbt parse`.
 _DBT_OUTPUTS = {"target", "logs", "dbt_packages"}
@@ -127,10 +129,15 @@ class AtomDbtCliResource(DbtCliResource):
         return version.parse(importlib.metadata.version("dbt-core"))
 
 
-def dbt_resource() -> DbtCliResource:
+def dbt_resource(target: str = DBT_TARGET_DUCKDB) -> DbtCliResource:
+    """atom's dbt on the profile's ``target`` (named on every call: the profile's default target
+    follows $ATOM_DBT_TARGET, and the manifest is always parsed for DuckDB's relation names)."""
     # The pinned dbt beside this Python, whatever PATH says (a venv used without `activate`).
     return AtomDbtCliResource(
-        project_dir=str(DBT_PROJECT_DIR), profiles_dir=str(DBT_PROJECT_DIR), dbt_executable=dbt_executable()
+        project_dir=str(DBT_PROJECT_DIR),
+        profiles_dir=str(DBT_PROJECT_DIR),
+        dbt_executable=dbt_executable(),
+        target=target,
     )
 
 
@@ -312,6 +319,14 @@ def dbt_events(raw_events: Iterable[Mapping[str, Any]], context: dg.AssetExecuti
         )
 
 
+SPARK_RUNS_WHOLE = (
+    "On the spark target (ATOM_DBT_TARGET=spark) a run builds every dbt asset in one dbt process:"
+    " Spark rebuilds the warehouse from the raw Parquet into a folder of the run's own, so a run of"
+    " some dbt assets (or a re-execution of some steps) has nothing to build them on. Run the daily"
+    ' job, `atom backfill`, or "Materialize all" instead. Nothing was built; the warehouse is as it was.'
+)
+
+
 def run_dbt_step(context: dg.AssetExecutionContext, steps: Mapping[str, StepNodes]) -> Iterator[Any]:
     """`dbt build` of the step's selection into the run's copy of the warehouse, which the run's
     last dbt step publishes. A failed build discards it: the warehouse keeps the previous set.
@@ -325,32 +340,40 @@ def run_dbt_step(context: dg.AssetExecutionContext, steps: Mapping[str, StepNode
     partitioned = context.assets_def.partitions_def is not None
     target: Path | None = None
     manifest = get_manifest_and_translator_from_dbt_assets([context.assets_def])[0]
+    spark = dbt.target == DBT_TARGET_SPARK
+    shared = load_shared(warehouse, context.run_id)
+    whole = (
+        shared is None
+        and name == DBT_STEPS[0].name
+        and selects_every_step(context.run, steps)
+        and steps_still_to_run(context, DBT_STEP_NAMES) == DBT_STEP_NAMES - {name}
+    )
+    if spark and shared is None and not whole:
+        raise dg.Failure(description=SPARK_RUNS_WHOLE)
     with build_in_run(context, warehouse, DBT_STEP_NAMES) as build:
         env = dbt_window_env(context)
         bounds = [env.get(WINDOW_ENV[bound]) for bound in ("min_date", "max_date")]
         window = f"{bounds[0]} .. {bounds[1]} (exclusive)" if partitioned and env else None
-        shared = load_shared(warehouse, context.run_id)
         if shared is not None:
             raw = shared.of_step(steps[name])
             context.log.info(f"dbt build: {len(raw)} results of this step, from the run's one dbt build")
             ok, error = not any(failed(e) for e in raw), shared.error
         else:
-            whole = (
-                name == DBT_STEPS[0].name
-                and selects_every_step(context.run, steps)
-                and steps_still_to_run(context, DBT_STEP_NAMES) == DBT_STEP_NAMES - {name}
-            )
             scope = (
                 "every dbt step of the run" if whole else ("window " + window if window else "whole tables")
             )
-            context.log.info(f"dbt build ({scope})")
+            context.log.info(f"dbt build on {dbt.target} ({scope})")
+            spark_dir = spark_build_dir(warehouse, context.run_id)
+            engine_env = spark_dbt_env(spark_dir) if spark else {}
             invocation = dbt.cli(
                 # dbt's unit tests check the SQL, not the day's data: the test suite runs them
                 # (tests/metrics), a daily build does not pay for them (~10 s of a 100K day).
                 # A shared build selects every node (no context: no step's selection).
                 [
                     # The paths and the window, in dbt's environment (atom-dbt, dbt_cli.py).
-                    *env_args({**env, **dbt_paths_env(build.path, context.resources.raw_data.raw_dir)}),
+                    *env_args(
+                        {**env, **dbt_paths_env(build.path, context.resources.raw_data.raw_dir), **engine_env}
+                    ),
                     "build",
                     "--exclude-resource-type",
                     "unit_test",
@@ -369,6 +392,9 @@ def run_dbt_step(context: dg.AssetExecutionContext, steps: Mapping[str, StepNode
             keep_parse(target, warehouse)
             ok = invocation.is_successful()
             error = None if ok else str(invocation.get_error())
+            if ok and spark:  # the build's copy becomes the catalog of what Spark wrote
+                tables = write_catalog(build.path, spark_dir, spark_tables(manifest))
+                context.log.info(f"Spark wrote {len(tables)} tables in {spark_dir}; the build views them")
             if whole:
                 later = {step for step in steps if step != name}
                 save_shared(

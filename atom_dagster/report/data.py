@@ -69,11 +69,13 @@ QUERIES: dict[str, str] = {
         from fct_inference_tokens_daily
         where is_open_weights and hub_model_id is not null and snapshot_date <= $day
         group by all order by total_tokens desc limit 10""",
+    # The keyed models (a table: every landed day's rows), not the staging view over the raw
+    # Parquet, which a Spark-built warehouse file does not hold (atom_dagster/spark_catalog.py).
     "capture": """
         select min(snapshot_date) as first_day, max(snapshot_date) as last_day,
                count(distinct snapshot_date) as n_days, bool_or(capture_source = 'demo') as synthetic,
                string_agg(distinct capture_source, ', ') as sources
-        from stg_hub__models where snapshot_date <= $day""",
+        from int_hub__models_keyed where snapshot_date <= $day""",
 }
 
 

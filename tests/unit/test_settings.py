@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from atom_dagster.settings import REPO_ROOT, load_settings, read_environment
+from atom_dagster.settings import REPO_ROOT, load_settings, read_environment, spark_missing
 
 
 def test_loading_settings_leaves_the_process_environment_alone(tmp_path):
@@ -89,10 +89,23 @@ def test_importing_the_definitions_reads_no_setting(tmp_path):
     assert lines[1].startswith("load: ATOM_SOURCE must be one of archive, live")
 
 
-def test_the_spark_dbt_target_is_refused_for_atoms_runs_with_what_to_do():
+def test_the_dbt_target_is_duckdb_or_spark_and_reaches_child_processes(tmp_path):
+    assert load_settings({}).dbt_target == "duckdb"
+    assert load_settings({"ATOM_DBT_TARGET": "DuckDB"}).dbt_target == "duckdb"  # any case
+    with pytest.raises(ValueError, match="ATOM_DBT_TARGET must be duckdb or spark; got 'postgres'"):
+        load_settings({"ATOM_DBT_TARGET": "postgres"})
+    java = tmp_path / "jdk" / "bin" / "java"
+    java.parent.mkdir(parents=True)
+    java.write_text("")
+    settings = load_settings({"ATOM_DBT_TARGET": "spark", "JAVA_HOME": str(tmp_path / "jdk"), "PATH": ""})
+    assert settings.dbt_target == "spark"
+    assert settings.child_env({})["ATOM_DBT_TARGET"] == "spark"  # `atom ui`'s code server agrees
+
+
+def test_the_spark_target_without_java_is_refused_with_what_to_install(tmp_path):
+    env = {"ATOM_DBT_TARGET": "spark", "PATH": str(tmp_path), "JAVA_HOME": str(tmp_path / "none")}
+    assert spark_missing(env) is not None
     with pytest.raises(ValueError) as info:
-        load_settings({"ATOM_DBT_TARGET": "spark"})
-    message = str(info.value)
-    assert message.startswith("ATOM_DBT_TARGET is 'spark', but atom's runs build the DuckDB warehouse")
-    assert "docs/spark.md" in message
-    assert load_settings({"ATOM_DBT_TARGET": "DuckDB"}).source == "archive"  # the default, any case
+        load_settings(env)
+    assert str(info.value).startswith("ATOM_DBT_TARGET is spark, but there is no Java runtime for PySpark")
+    assert "openjdk-17-jre-headless" in str(info.value)
