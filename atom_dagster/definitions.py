@@ -99,7 +99,7 @@ def build_assets(settings: Settings) -> list[dg.AssetsDefinition]:
     partitions = daily_partitions(settings.partitions_start)
     return [
         build_raw_asset(all_tables(), partitions),
-        *build_dbt_assets(partitions, dbt_project()),
+        *build_dbt_assets(partitions, dbt_project(), settings.dbt_target),
         build_report_asset(partitions),
     ]
 

@@ -299,6 +299,14 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
     dbt_target = _choice(env, "ATOM_DBT_TARGET", DBT_TARGET_DUCKDB, DBT_TARGETS, "duckdb or spark")
     if dbt_target == DBT_TARGET_SPARK and (missing := spark_missing(env)) is not None:
         raise ValueError(f"ATOM_DBT_TARGET is spark, but {missing}")
+    raw_url = _url(env, "ATOM_RAW_URL")
+    if dbt_target == DBT_TARGET_SPARK and raw_url is not None:
+        # The session's Spark reads s3a:// only with the hadoop-aws jars, which come from Maven.
+        raise ValueError(
+            "ATOM_DBT_TARGET is spark and ATOM_RAW_URL is set, but the local Spark reads the raw Parquet"
+            " from a local folder only (no S3 connector installed): unset ATOM_RAW_URL, or run dbt on a"
+            " Spark cluster that reads S3 (docs/spark.md, Thrift or Databricks)."
+        )
     tracking_start = (env.get("ATOM_TRACKING_START") or TRACKING_START_DEFAULT).strip()
     try:
         date.fromisoformat(tracking_start)
@@ -323,7 +331,7 @@ def load_settings(env: Mapping[str, str] | None = None) -> Settings:
         hf_token=env.get(HF_TOKEN_VAR) or None,
         openrouter_api_key=env.get(OPENROUTER_KEY_VAR) or None,
         dagster_pg_url=parse_pg_url(env.get(DAGSTER_PG_URL_VAR)),
-        raw_url=_url(env, "ATOM_RAW_URL"),
+        raw_url=raw_url,
         archive_url=_url(env, "ATOM_ARCHIVE_URL"),
         dbt_target=dbt_target,
     )

@@ -145,16 +145,19 @@ _GROUPS = {"staging": "staging", "intermediate": "intermediate", "marts": "marts
 
 
 class AtomDbtTranslator(DagsterDbtTranslator):
-    """Groups by folder (staging / marts / seeds), marks DuckDB as the kind, names the owner; the
-    dbt tests of a partitioned step are partitioned checks (each day's result shows on that day)."""
+    """Groups by folder (staging / marts / seeds), marks the engine (duckdb or spark) as the kind,
+    names the owner; the dbt tests of a partitioned step are partitioned checks (each day's result
+    shows on that day)."""
 
     def __init__(
         self,
         settings: DagsterDbtTranslatorSettings | None = None,
         check_partitions: dg.PartitionsDefinition | None = None,
+        engine: str = DBT_TARGET_DUCKDB,
     ) -> None:
         super().__init__(settings)
         self.check_partitions = check_partitions
+        self.engine = engine
 
     def get_asset_spec(
         self, manifest: Mapping[str, Any], unique_id: str, project: DbtProject | None
@@ -167,7 +170,7 @@ class AtomDbtTranslator(DagsterDbtTranslator):
             folder = (node.get("fqn") or ["", ""])[1] if len(node.get("fqn") or []) > 2 else ""
             group = _GROUPS.get(folder, spec.group_name or "default")
         return spec.replace_attributes(group_name=group, owners=["team:atom"]).merge_attributes(
-            kinds={"duckdb"}
+            kinds={self.engine}
         )
 
     def get_asset_check_spec(
@@ -215,9 +218,11 @@ def describe_dbt_test(test: Mapping[str, Any]) -> str:
     return f"dbt test `{name}`: {rule}{scope} ({severity}: {effect})."
 
 
-def translator(check_partitions: dg.PartitionsDefinition | None = None) -> AtomDbtTranslator:
+def translator(
+    check_partitions: dg.PartitionsDefinition | None = None, engine: str = DBT_TARGET_DUCKDB
+) -> AtomDbtTranslator:
     """atom's translator: dbt tests as asset checks, partitioned as ``check_partitions``."""
-    return AtomDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True), check_partitions)
+    return AtomDbtTranslator(DagsterDbtTranslatorSettings(enable_asset_checks=True), check_partitions, engine)
 
 
 # The one incremental model. It alone is partitioned in Dagster (its days are what a partition
@@ -434,6 +439,7 @@ def build_dbt_step(
     partitions: dg.PartitionsDefinition,
     project: DbtProject,
     steps: Mapping[str, StepNodes],
+    engine: str = DBT_TARGET_DUCKDB,
 ) -> dg.AssetsDefinition:
     """One dbt step as a multi-asset: partitioned with a single-run backfill policy, or not."""
 
@@ -444,7 +450,7 @@ def build_dbt_step(
         select=step.select,
         exclude=step.exclude,
         partitions_def=partitions if step.partitioned else None,
-        dagster_dbt_translator=translator(partitions if step.partitioned else None),
+        dagster_dbt_translator=translator(partitions if step.partitioned else None, engine),
         backfill_policy=dg.BackfillPolicy.single_run(),
         pool="duckdb",
         required_resource_keys={"dbt", "warehouse", "raw_data", "model_vars"},
@@ -456,10 +462,13 @@ def build_dbt_step(
     return _step
 
 
-def build_dbt_assets(partitions: dg.PartitionsDefinition, project: DbtProject) -> list[dg.AssetsDefinition]:
+def build_dbt_assets(
+    partitions: dg.PartitionsDefinition, project: DbtProject, engine: str = DBT_TARGET_DUCKDB
+) -> list[dg.AssetsDefinition]:
     """The dbt models as three steps: the models before the incremental one (unpartitioned), the
-    incremental daily fact (partitioned), and the marts over it (unpartitioned)."""
+    incremental daily fact (partitioned), and the marts over it (unpartitioned); ``engine`` (the
+    dbt target) is their kind in the UI."""
     steps: dict[str, StepNodes] = {}  # filled below: each step knows what the others own
-    assets = [build_dbt_step(step, partitions, project, steps) for step in DBT_STEPS]
+    assets = [build_dbt_step(step, partitions, project, steps, engine) for step in DBT_STEPS]
     steps.update({step.name: StepNodes.of(a) for step, a in zip(DBT_STEPS, assets, strict=True)})
     return assets

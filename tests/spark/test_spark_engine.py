@@ -247,3 +247,4 @@ def test_a_spark_run_of_some_dbt_assets_fails_before_building_and_says_what_to_r
     assert "a run builds every dbt asset in one dbt process" in message
     assert "Nothing was built" in message
     assert settings.warehouse_path.stat().st_mtime_ns == before
+    assert defs.resolve_asset_graph().get(daily).kinds == {"spark"}  # the UI shows the engine

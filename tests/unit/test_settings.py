@@ -100,6 +100,13 @@ def test_the_dbt_target_is_duckdb_or_spark_and_reaches_child_processes(tmp_path)
     settings = load_settings({"ATOM_DBT_TARGET": "spark", "JAVA_HOME": str(tmp_path / "jdk"), "PATH": ""})
     assert settings.dbt_target == "spark"
     assert settings.child_env({})["ATOM_DBT_TARGET"] == "spark"  # `atom ui`'s code server agrees
+    spark_on_s3 = {
+        "ATOM_DBT_TARGET": "spark",
+        "JAVA_HOME": str(tmp_path / "jdk"),
+        "ATOM_RAW_URL": "s3://b/raw",
+    }
+    with pytest.raises(ValueError, match="reads the raw Parquet from a local folder only"):
+        load_settings(spark_on_s3)
 
 
 def test_the_spark_target_without_java_is_refused_with_what_to_install(tmp_path):
