@@ -26,6 +26,7 @@ from pathlib import Path
 from atom_dagster.settings import (
     DAGSTER_PG_URL_VAR,
     DBT_PROJECT_DIR,
+    DBT_TARGET_SPARK,
     HISTORY_HUB_STATS,
     HISTORY_WEEKLY,
     HISTORY_WEEKLY_REPO,
@@ -119,6 +120,8 @@ def _report(settings, summary) -> int:
     for line in group_failures(summary.failed):
         print(line)
     print(f"Warehouse (DuckDB): {settings.warehouse_path}")
+    if settings.dbt_target == DBT_TARGET_SPARK:  # the file views Spark's tables (docs/spark.md)
+        print(f"Spark tables:       {settings.warehouse_path.name}.spark/<run id>/ beside it")
     print(f"Raw Parquet:        {settings.raw_location}")
     if summary.landed:
         report = settings.data_dir / "report" / summary.landed[-1] / "index.html"
