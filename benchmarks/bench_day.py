@@ -1,12 +1,14 @@
 """Benchmark: one archive day end to end, `atom backfill` against a plain DuckDB script.
 
     .venv/bin/python benchmarks/bench_day.py [--models 10000 100000] [--reps 3] [--out FILE] [--keep DIR]
+        [--engine duckdb|spark]
 
 For each size N it generates one synthetic archive day of about N Hub model objects with the demo
 generator (its archive's own JSON shape), then runs, interleaved, ``--reps`` times each:
 
 * **atom**: ``atom backfill`` of that day into a fresh data directory (process start, landing with
-  the Great Expectations gate, one dbt build, the report), and
+  the Great Expectations gate, one dbt build, the report), its dbt on ``--engine`` (the
+  ``ATOM_DBT_TARGET`` it runs with: duckdb, the default, or spark), and
 * **floor**: a DuckDB script over the same page files (``read_json`` -> typed, deduplicated Parquet
   -> the day's downloads by region of the first-party models, regions resolved as dim_organizations
   does: ATOM's `atom_organization_regions` first, then our `organizations` seed).
@@ -22,6 +24,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import json
+import os
 import shutil
 import statistics
 import subprocess
@@ -118,10 +121,12 @@ def _tree_rss_mb(pid: int) -> float:
     return total_kb / 1e3
 
 
-def measure(command: list[str], cwd: Path = REPO) -> Run:
+def measure(command: list[str], cwd: Path = REPO, env: dict[str, str] | None = None) -> Run:
     """Wall time and peak resident memory of the process tree of ``command``."""
     t0 = time.perf_counter()
-    proc = subprocess.Popen(command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+    proc = subprocess.Popen(
+        command, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True, env=env
+    )
     peak = 0.0
     done = threading.Event()
 
@@ -168,7 +173,7 @@ def atom_regions(data: Path) -> dict[str, int]:
     return {r[0]: int(r[1]) for r in rows}
 
 
-def bench(n_models: int, reps: int, work: Path) -> dict:
+def bench(n_models: int, reps: int, work: Path, engine: str = "duckdb") -> dict:
     archive, objects, mb = make_day(work, n_models)
     pages = str(archive / DAY / "hub" / "models" / "*.json")
     script = work / "floor.py"
@@ -182,10 +187,9 @@ def bench(n_models: int, reps: int, work: Path) -> dict:
         # Interleaved, so a slow spell of the machine hits both.
         data = work / f"data-{rep}"
         shutil.rmtree(data, ignore_errors=True)
-        atom_runs.append(
-            measure([str(REPO / ".venv/bin/atom"), "backfill", "--archive", str(archive), "--start", DAY,
-                     "--end", DAY, "--data-dir", str(data)])  # fmt: skip
-        )
+        command = [str(REPO / ".venv/bin/atom"), "backfill", "--archive", str(archive), "--start", DAY,
+                   "--end", DAY, "--data-dir", str(data)]  # fmt: skip
+        atom_runs.append(measure(command, env={**os.environ, "ATOM_DBT_TARGET": engine}))
         regions = atom_regions(data)
         shutil.rmtree(data, ignore_errors=True)
         out = work / f"floor-{rep}"
@@ -211,14 +215,14 @@ def bench(n_models: int, reps: int, work: Path) -> dict:
     }
 
 
-def table(results: list[dict], reps: int) -> str:
+def table(results: list[dict], reps: int, engine: str = "duckdb") -> str:
     lines = [
         f"machine: {machine()}",
         "",
         f"One archive day, {reps} interleaved repetitions each; times are median (min).",
         "",
-        "| N models | pages | atom | DuckDB script | ratio (median) | atom peak memory | script peak "
-        "| region totals equal |",
+        f"| N models | pages | atom (dbt on {engine}) | DuckDB script | ratio (median) | atom peak memory "
+        "| script peak | region totals equal |",
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
@@ -244,12 +248,13 @@ def main() -> int:
         help="generate each day in KEEP/N and keep it there (a day already there is reused: a 1M-model "
         "day takes minutes to generate)",
     )
+    parser.add_argument("--engine", choices=("duckdb", "spark"), default="duckdb", help="atom's dbt target")
     args = parser.parse_args()
     results = []
     for n in args.models:
         with work_dir(args.keep / str(n) if args.keep else None, f"atom-bench-day-{n}-") as work:
-            results.append(bench(n, args.reps, work))
-    publish(table(results, args.reps), args.out)
+            results.append(bench(n, args.reps, work, args.engine))
+    publish(table(results, args.reps, args.engine), args.out)
     return 0 if all(r["totals_equal"] for r in results) else 1
 
 

@@ -69,3 +69,4 @@ def test_the_results_table_names_machine_sizes_ratio_and_agreement():
     )
     assert text.startswith("machine: ")
     assert "| 10,012 | 7 MB | 80.0 s (70.0) | 1.0 s (0.5) | 80x | 950 MB | 90 MB | yes |" in text
+    assert "| atom (dbt on duckdb) |" in text  # the engine atom's dbt ran on (--engine)
