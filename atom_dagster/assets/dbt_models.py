@@ -169,9 +169,9 @@ class AtomDbtTranslator(DagsterDbtTranslator):
         else:
             folder = (node.get("fqn") or ["", ""])[1] if len(node.get("fqn") or []) > 2 else ""
             group = _GROUPS.get(folder, spec.group_name or "default")
-        return spec.replace_attributes(group_name=group, owners=["team:atom"]).merge_attributes(
-            kinds={self.engine}
-        )
+        # The engine the builds run on, in place of the adapter the manifest was parsed with.
+        kinds = (set(spec.kinds) - {DBT_TARGET_DUCKDB, DBT_TARGET_SPARK}) | {self.engine}
+        return spec.replace_attributes(group_name=group, owners=["team:atom"], kinds=kinds)
 
     def get_asset_check_spec(
         self,

@@ -220,6 +220,7 @@ def test_spark_keeps_its_tables_in_the_runs_folder_beside_the_warehouse(built, t
     folders = list(settings.warehouse_path.with_name("atom.duckdb.spark").iterdir())
     assert len(folders) == 1 and (folders[0] / SPARK_PUBLISHED).exists()
     assert (folders[0] / "derby" / "metastore_db").is_dir()
+    assert (folders[0] / "spark-jvm.log").is_file()  # the JVM's log, kept out of dbt's event stream
     for table in tables:
         assert any(table_folder(folders[0], table).glob("*.parquet")), table
     for stray in ("spark-warehouse", "metastore_db", "derby.log"):
@@ -247,4 +248,4 @@ def test_a_spark_run_of_some_dbt_assets_fails_before_building_and_says_what_to_r
     assert "a run builds every dbt asset in one dbt process" in message
     assert "Nothing was built" in message
     assert settings.warehouse_path.stat().st_mtime_ns == before
-    assert defs.resolve_asset_graph().get(daily).kinds == {"spark"}  # the UI shows the engine
+    assert defs.resolve_asset_graph().get(daily).kinds == {"dbt", "spark"}  # the UI shows the engine

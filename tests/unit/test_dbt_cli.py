@@ -2,6 +2,7 @@
 arguments so the Dagster process never writes its own environment."""
 
 import subprocess
+import sys
 
 from atom_dagster.dbt_cli import env_args, split_env_args
 from atom_dagster.settings import dbt_executable
@@ -26,3 +27,28 @@ def test_atom_dbt_hands_dbt_only_its_own_arguments():
         timeout=120,
     )
     assert done.returncode == 0 and "Core:" in done.stdout, done.stdout + done.stderr
+
+
+def test_a_child_process_writes_into_the_jvm_log_and_python_keeps_the_pipe(tmp_path):
+    """What PySpark's JVM (a child of dbt) prints goes to the log, never between dbt's lines."""
+    log = tmp_path / "spark" / "spark-jvm.log"
+    script = (
+        "import subprocess, sys\n"
+        "from pathlib import Path\n"
+        "from atom_dagster.dbt_cli import keep_jvm_output_apart\n"
+        f"keep_jvm_output_apart(Path({str(log)!r}))\n"
+        "print('{\"dbt\": 1}')\n"
+        "subprocess.run(['sh', '-c', 'printf progress; echo log4j >&2'], check=True)\n"
+        "print('{\"dbt\": 2}')\n"
+        "print('traceback', file=sys.stderr)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+        text=True,
+        timeout=60,
+    )
+    assert done.returncode == 0, done.stdout
+    assert done.stdout.splitlines() == ['{"dbt": 1}', '{"dbt": 2}', "traceback"]
+    assert log.read_text() == "progresslog4j\n"
