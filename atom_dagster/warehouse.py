@@ -39,19 +39,26 @@ def build_events_path(warehouse: Path) -> Path:
     return Path(warehouse).with_name(Path(warehouse).name + ".build.dbt_events.jsonl")
 
 
+def _spark_root(warehouse: Path) -> Path:
+    return Path(warehouse).with_name(Path(warehouse).name + ".spark")
+
+
 def spark_build_dir(warehouse: Path, owner: str) -> Path:
     """The Spark folder (tables and metastore) of the build of run ``owner``, beside the warehouse."""
-    return Path(warehouse).with_name(Path(warehouse).name + ".spark") / owner
+    return _spark_root(warehouse) / owner
 
 
 # Written into a Spark build folder before its catalog is published: the folders to keep.
 SPARK_PUBLISHED = "PUBLISHED"
 
 
-def _spark_builds(warehouse: Path) -> list[Path]:
-    """Every Spark build folder of ``warehouse``, newest first."""
-    root = spark_build_dir(warehouse, "x").parent
+def _spark_builds(warehouse: Path, published: bool | None = None) -> list[Path]:
+    """The Spark build folders of ``warehouse`` (only the published or unpublished ones if
+    ``published`` says so), newest first."""
+    root = _spark_root(warehouse)
     folders = [p for p in root.iterdir() if p.is_dir()] if root.is_dir() else []
+    if published is not None:
+        folders = [p for p in folders if (p / SPARK_PUBLISHED).exists() == published]
     return sorted(folders, key=lambda p: p.stat().st_mtime, reverse=True)
 
 
@@ -72,7 +79,7 @@ def discard_build(warehouse: Path) -> None:
     for path in (built, _wal(built), _owner_file(warehouse), build_events_path(warehouse)):
         path.unlink(missing_ok=True)
     # Spark folders of builds never published (this one, or one a killed run left).
-    _drop_spark_builds(warehouse, {f for f in _spark_builds(warehouse) if (f / SPARK_PUBLISHED).exists()})
+    _drop_spark_builds(warehouse, set(_spark_builds(warehouse, published=True)))
 
 
 def build_owner(warehouse: Path) -> str | None:
@@ -121,6 +128,6 @@ def publish_build(warehouse: Path) -> Path:
     build_events_path(warehouse).unlink(missing_ok=True)
     fsync_path(warehouse.parent)
     if spark is not None and spark.is_dir():  # this build's folder and the previously published one
-        previous = [f for f in _spark_builds(warehouse) if f != spark and (f / SPARK_PUBLISHED).exists()]
+        previous = [f for f in _spark_builds(warehouse, published=True) if f != spark]
         _drop_spark_builds(warehouse, {spark, *previous[:1]})
     return warehouse
