@@ -313,10 +313,12 @@ def keep_parse(target: Path, warehouse: Path) -> None:
         os.replace(partial, cache)
 
 
-def dbt_events(raw_events: Iterable[Mapping[str, Any]], context: dg.AssetExecutionContext) -> Iterator[Any]:
+def dbt_events(
+    raw_events: Iterable[Mapping[str, Any]], context: dg.AssetExecutionContext, assets_dbt: tuple[Any, ...]
+) -> Iterator[Any]:
     """dbt's result events as this step's Dagster events (outputs, check results), as dagster-dbt's
-    own `stream()` makes them."""
-    manifest, dbt_translator, project = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+    own `stream()` makes them; ``assets_dbt`` is the step's (manifest, translator, project)."""
+    manifest, dbt_translator, project = assets_dbt
     for raw in raw_events:
         message = DbtCoreCliEventMessage(raw_event=dict(raw), event_history_metadata={})
         yield from message.to_default_asset_events(
@@ -344,7 +346,8 @@ def run_dbt_step(context: dg.AssetExecutionContext, steps: Mapping[str, StepNode
     name = context.op_execution_context.op.name
     partitioned = context.assets_def.partitions_def is not None
     target: Path | None = None
-    manifest = get_manifest_and_translator_from_dbt_assets([context.assets_def])[0]
+    assets_dbt = get_manifest_and_translator_from_dbt_assets([context.assets_def])
+    manifest = assets_dbt[0]
     spark = dbt.target == DBT_TARGET_SPARK
     shared = load_shared(warehouse, context.run_id)
     whole = (
@@ -412,7 +415,7 @@ def run_dbt_step(context: dg.AssetExecutionContext, steps: Mapping[str, StepNode
                 )
                 ok = not first_step_failed(raw, name, steps, dbt_ok=ok)
                 raw = [e for e in raw if owner_of(node_id(e), steps) not in later]
-        events = list(dbt_events(raw, context))
+        events = list(dbt_events(raw, context, assets_dbt))
         if not ok:
             # What the tests found is still reported; no model of this step is recorded as built.
             yield from (e for e in events if isinstance(e, dg.AssetCheckResult))
